@@ -1,0 +1,5 @@
+package accesstest
+
+import "testing"
+
+func runRules(t *testing.T, open Opener) {}

@@ -1,0 +1,176 @@
+package accesstest
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+
+	"github.com/bestowhq/bestow/internal/access"
+)
+
+func runStore(t *testing.T, open Opener) {
+	ctx := context.Background()
+	t.Run("put get list", func(t *testing.T) {
+		s := open(t)
+		u := access.User{ID: "u1", DisplayName: "Ann", UserPrincipalName: "Ann@example.com", UserType: "Member"}
+		must(t, s.Write(ctx, func(tx access.Tx) error { return tx.Users().Put(ctx, &u) }))
+		if u.Version != 1 {
+			t.Fatalf("version after insert = %d, want 1", u.Version)
+		}
+		must(t, s.Read(ctx, func(tx access.Tx) error {
+			got, err := tx.Users().Get(ctx, "u1")
+			if err != nil {
+				return err
+			}
+			if got.DisplayName != "Ann" || got.Version != 1 {
+				t.Errorf("got %+v", got)
+			}
+			list, err := tx.Users().List(ctx, access.By(access.KeyUPN, "ann@example.com"))
+			if len(list) != 1 {
+				t.Errorf("list by upn: got %d users, want 1", len(list))
+			}
+			_, err2 := tx.Users().Get(ctx, "nope")
+			wantKind(t, err2, access.KindNotFound)
+			return err
+		}))
+	})
+	t.Run("unique key conflict", func(t *testing.T) {
+		s := open(t)
+		a := access.User{ID: "a", UserPrincipalName: "x@example.com"}
+		b := access.User{ID: "b", UserPrincipalName: "X@example.com"}
+		must(t, s.Write(ctx, func(tx access.Tx) error { return tx.Users().Put(ctx, &a) }))
+		err := s.Write(ctx, func(tx access.Tx) error { return tx.Users().Put(ctx, &b) })
+		wantKind(t, err, access.KindConflict)
+	})
+	t.Run("stale version conflicts", func(t *testing.T) {
+		s := open(t)
+		g := access.Group{ID: "g", DisplayName: "one"}
+		must(t, s.Write(ctx, func(tx access.Tx) error { return tx.Groups().Put(ctx, &g) }))
+		stale := g
+		g.DisplayName = "two"
+		must(t, s.Write(ctx, func(tx access.Tx) error { return tx.Groups().Put(ctx, &g) }))
+		stale.DisplayName = "three"
+		err := s.Write(ctx, func(tx access.Tx) error { return tx.Groups().Put(ctx, &stale) })
+		if !errors.Is(err, access.ErrVersionConflict) {
+			t.Fatalf("got %v, want version conflict", err)
+		}
+	})
+	t.Run("concurrent updates: one wins, none lost", func(t *testing.T) {
+		s := open(t)
+		g := access.Group{ID: "g", DisplayName: "start"}
+		must(t, s.Write(ctx, func(tx access.Tx) error { return tx.Groups().Put(ctx, &g) }))
+		var wg sync.WaitGroup
+		errs := make([]error, 8)
+		for i := range errs {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				c := g
+				c.Description = string(rune('a' + i))
+				errs[i] = s.Write(ctx, func(tx access.Tx) error { return tx.Groups().Put(ctx, &c) })
+			}(i)
+		}
+		wg.Wait()
+		ok := 0
+		for _, err := range errs {
+			if err == nil {
+				ok++
+			} else if !errors.Is(err, access.ErrVersionConflict) {
+				t.Errorf("unexpected error %v", err)
+			}
+		}
+		if ok != 1 {
+			t.Fatalf("%d writers succeeded with the same version, want exactly 1", ok)
+		}
+	})
+	t.Run("rollback on error", func(t *testing.T) {
+		s := open(t)
+		boom := errors.New("boom")
+		err := s.Write(ctx, func(tx access.Tx) error {
+			g := access.Group{ID: "g"}
+			if err := tx.Groups().Put(ctx, &g); err != nil {
+				return err
+			}
+			return boom
+		})
+		if !errors.Is(err, boom) {
+			t.Fatalf("got %v", err)
+		}
+		must(t, s.Read(ctx, func(tx access.Tx) error {
+			_, err := tx.Groups().Get(ctx, "g")
+			wantKind(t, err, access.KindNotFound)
+			return nil
+		}))
+	})
+	t.Run("foreign keys guard deletes", func(t *testing.T) {
+		s := open(t)
+		must(t, s.Write(ctx, func(tx access.Tx) error {
+			c := access.Catalog{ID: "c"}
+			p := access.Package{ID: "p", CatalogID: "c"}
+			if err := tx.Catalogs().Put(ctx, &c); err != nil {
+				return err
+			}
+			return tx.Packages().Put(ctx, &p)
+		}))
+		err := s.Write(ctx, func(tx access.Tx) error { return tx.Catalogs().Delete(ctx, "c") })
+		wantKind(t, err, access.KindFailedPrecondition)
+		err = s.Write(ctx, func(tx access.Tx) error {
+			p := access.Package{ID: "p2", CatalogID: "missing"}
+			return tx.Packages().Put(ctx, &p)
+		})
+		wantKind(t, err, access.KindFailedPrecondition)
+	})
+	t.Run("relations", func(t *testing.T) {
+		s := open(t)
+		must(t, s.Write(ctx, func(tx access.Tx) error {
+			g := access.Group{ID: "g"}
+			if err := tx.Groups().Put(ctx, &g); err != nil {
+				return err
+			}
+			if err := tx.Relate(ctx, "g", access.RelMember, "u1"); err != nil {
+				return err
+			}
+			return tx.Relate(ctx, "g", access.RelOwner, "u1")
+		}))
+		err := s.Write(ctx, func(tx access.Tx) error { return tx.Relate(ctx, "g", access.RelMember, "u1") })
+		wantKind(t, err, access.KindConflict)
+		must(t, s.Read(ctx, func(tx access.Tx) error {
+			m, _ := tx.Related(ctx, "g", access.RelMember)
+			of, _ := tx.RelatedTo(ctx, "u1", access.RelOwner)
+			if len(m) != 1 || len(of) != 1 {
+				t.Errorf("members %v, owner of %v", m, of)
+			}
+			return nil
+		}))
+		err = s.Write(ctx, func(tx access.Tx) error { return tx.Unrelate(ctx, "g", access.RelMember, "u2") })
+		wantKind(t, err, access.KindNotFound)
+	})
+	t.Run("POL-9 policy versions are kept", func(t *testing.T) {
+		s := open(t)
+		pol := access.Policy{ID: "pol", DisplayName: "v1"}
+		must(t, s.Write(ctx, func(tx access.Tx) error {
+			c := access.Catalog{ID: "c"}
+			p := access.Package{ID: "p", CatalogID: "c"}
+			pol.PackageID, pol.CatalogID = "p", "c"
+			for _, err := range []error{tx.Catalogs().Put(ctx, &c), tx.Packages().Put(ctx, &p), tx.Policies().Put(ctx, &pol)} {
+				if err != nil {
+					return err
+				}
+			}
+			pol.DisplayName = "v2"
+			return tx.Policies().Put(ctx, &pol)
+		}))
+		must(t, s.Read(ctx, func(tx access.Tx) error {
+			v1, err := tx.PolicyVersion(ctx, "pol", 1)
+			if err != nil {
+				return err
+			}
+			v2, err := tx.PolicyVersion(ctx, "pol", 2)
+			if v1.DisplayName != "v1" || v2.DisplayName != "v2" {
+				t.Errorf("versions: %q %q", v1.DisplayName, v2.DisplayName)
+			}
+			return err
+		}))
+	})
+}

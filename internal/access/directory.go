@@ -1,0 +1,186 @@
+package access
+
+import (
+	"strings"
+	"time"
+)
+
+// User is a person in Bestow's directory, shaped like Graph's user.
+// The manager and sponsors are relationships, read and changed through their own paths.
+type User struct {
+	Revision
+	ID                string     `json:"id"`
+	DisplayName       string     `json:"displayName"`
+	GivenName         string     `json:"givenName,omitempty"`
+	Surname           string     `json:"surname,omitempty"`
+	UserPrincipalName string     `json:"userPrincipalName"`
+	Mail              string     `json:"mail,omitempty"`
+	MailNickname      string     `json:"mailNickname,omitempty"`
+	OtherMails        []string   `json:"otherMails,omitempty"`
+	UserType          string     `json:"userType"`
+	AccountEnabled    bool       `json:"accountEnabled"`
+	Department        string     `json:"department,omitempty"`
+	JobTitle          string     `json:"jobTitle,omitempty"`
+	CompanyName       string     `json:"companyName,omitempty"`
+	EmployeeID        string     `json:"employeeId,omitempty"`
+	EmployeeType      string     `json:"employeeType,omitempty"`
+	OfficeLocation    string     `json:"officeLocation,omitempty"`
+	City              string     `json:"city,omitempty"`
+	State             string     `json:"state,omitempty"`
+	Country           string     `json:"country,omitempty"`
+	UsageLocation     string     `json:"usageLocation,omitempty"`
+	PreferredLanguage string     `json:"preferredLanguage,omitempty"`
+	MobilePhone       string     `json:"mobilePhone,omitempty"`
+	BusinessPhones    []string   `json:"businessPhones"`
+	CreatedDateTime   time.Time  `json:"createdDateTime"`
+	DeletedDateTime   *time.Time `json:"deletedDateTime"`
+	ManagerID         string     `json:"managerId,omitempty"`
+	SponsorIDs        []string   `json:"sponsorIds,omitempty"`
+}
+
+// User types, as Graph spells them.
+const (
+	UserTypeMember = "Member"
+	UserTypeGuest  = "Guest"
+)
+
+// IsGuest reports whether u is an external (guest) user.
+func (u *User) IsGuest() bool { return strings.EqualFold(u.UserType, UserTypeGuest) }
+
+// Deleted reports whether u is soft-deleted.
+func (u *User) Deleted() bool { return u.DeletedDateTime != nil }
+
+// Validate checks the user's own fields.
+func (u *User) Validate() error {
+	if strings.TrimSpace(u.DisplayName) == "" {
+		return invalid("displayName is required")
+	}
+	upn := u.UserPrincipalName
+	if at := strings.IndexByte(upn, '@'); at <= 0 || at == len(upn)-1 || strings.ContainsAny(upn, " \t") {
+		return invalid("userPrincipalName '%s' is not valid: it must look like alias@domain", upn)
+	}
+	switch u.UserType {
+	case UserTypeMember, UserTypeGuest:
+	default:
+		return invalid("userType '%s' is not valid: use Member or Guest", u.UserType)
+	}
+	if u.BusinessPhones == nil {
+		u.BusinessPhones = []string{}
+	}
+	return nil
+}
+
+// Domain returns the lower-cased domain of the user's mail (or principal name).
+func (u *User) Domain() string {
+	addr := u.Mail
+	if addr == "" {
+		addr = u.UserPrincipalName
+	}
+	if i := strings.LastIndexByte(addr, '@'); i >= 0 {
+		d := strings.ToLower(addr[i+1:])
+		// Guests' principal names look like alice_fabrikam.com#EXT#@contoso.com.
+		if u.Mail == "" && strings.Contains(addr, "#EXT#") {
+			local := addr[:strings.Index(addr, "#EXT#")]
+			if j := strings.LastIndexByte(local, '_'); j >= 0 {
+				return strings.ToLower(local[j+1:])
+			}
+		}
+		return d
+	}
+	return ""
+}
+
+// Group is a group in Bestow's directory, shaped like Graph's group.
+type Group struct {
+	Revision
+	ID                            string     `json:"id"`
+	DisplayName                   string     `json:"displayName"`
+	Description                   string     `json:"description,omitempty"`
+	Mail                          string     `json:"mail,omitempty"`
+	MailEnabled                   bool       `json:"mailEnabled"`
+	MailNickname                  string     `json:"mailNickname,omitempty"`
+	SecurityEnabled               bool       `json:"securityEnabled"`
+	GroupTypes                    []string   `json:"groupTypes"`
+	MembershipRule                string     `json:"membershipRule,omitempty"`
+	MembershipRuleProcessingState string     `json:"membershipRuleProcessingState,omitempty"`
+	OnPremisesSyncEnabled         *bool      `json:"onPremisesSyncEnabled"`
+	IsAssignableToRole            bool       `json:"isAssignableToRole"`
+	Visibility                    string     `json:"visibility,omitempty"`
+	CreatedDateTime               time.Time  `json:"createdDateTime"`
+	DeletedDateTime               *time.Time `json:"deletedDateTime"`
+}
+
+// Group types from Graph's groupTypes.
+const (
+	GroupTypeUnified = "Unified"
+	GroupTypeDynamic = "DynamicMembership"
+)
+
+// IsDynamic reports whether the group's members come from a membership rule.
+func (g *Group) IsDynamic() bool { return hasFold(g.GroupTypes, GroupTypeDynamic) }
+
+// IsUnified reports whether g is a Microsoft 365 group.
+func (g *Group) IsUnified() bool { return hasFold(g.GroupTypes, GroupTypeUnified) }
+
+// IsSynced reports whether g is synchronized from an on-premises directory.
+func (g *Group) IsSynced() bool { return g.OnPremisesSyncEnabled != nil && *g.OnPremisesSyncEnabled }
+
+// IsDistribution reports whether g is a mail distribution group (mail-enabled, not a
+// security group, not Microsoft 365): its members are managed in the mail system.
+func (g *Group) IsDistribution() bool { return g.MailEnabled && !g.SecurityEnabled && !g.IsUnified() }
+
+// Validate checks the group's own fields.
+func (g *Group) Validate() error {
+	if strings.TrimSpace(g.DisplayName) == "" {
+		return invalid("displayName is required")
+	}
+	if g.GroupTypes == nil {
+		g.GroupTypes = []string{}
+	}
+	for _, t := range g.GroupTypes {
+		if !strings.EqualFold(t, GroupTypeUnified) && !strings.EqualFold(t, GroupTypeDynamic) {
+			return invalid("groupTypes value '%s' is not valid: use Unified and/or DynamicMembership", t)
+		}
+	}
+	if g.IsDynamic() && strings.TrimSpace(g.MembershipRule) == "" {
+		return invalid("a group with groupTypes DynamicMembership needs a membershipRule")
+	}
+	if !g.IsDynamic() && g.MembershipRule != "" {
+		return invalid("membershipRule is set but groupTypes lacks DynamicMembership")
+	}
+	if g.IsDynamic() && g.MembershipRuleProcessingState == "" {
+		g.MembershipRuleProcessingState = "On"
+	}
+	if g.IsUnified() && !g.MailEnabled {
+		return invalid("a Microsoft 365 group (groupTypes Unified) must have mailEnabled true")
+	}
+	if !g.IsUnified() && !g.SecurityEnabled && !g.MailEnabled {
+		return invalid("a group must be securityEnabled, mailEnabled or both")
+	}
+	return nil
+}
+
+// Relation is how a directory object relates to a group.
+type Relation string
+
+// Group relations.
+const (
+	RelMember Relation = "member"
+	RelOwner  Relation = "owner"
+)
+
+// DirectoryObject is a reference to a user, group or service principal, as returned by
+// members, owners and sponsors listings.
+type DirectoryObject struct {
+	ID   string `json:"id"`
+	Type string `json:"@odata.type"` // #microsoft.graph.user, #microsoft.graph.group, ...
+}
+
+func hasFold(list []string, s string) bool {
+	for _, v := range list {
+		if strings.EqualFold(v, s) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,175 @@
+package access
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"time"
+)
+
+// Service holds the use cases of Bestow. Every method that changes state authorizes the
+// actor, validates input with the pure rules of this package and persists the result in
+// one transaction.
+type Service struct {
+	store Store
+	clock Clock
+	ids   IDs
+}
+
+// NewService returns a Service over store. clock and ids may be nil for the real ones.
+func NewService(store Store, clock Clock, ids IDs) *Service {
+	if clock == nil {
+		clock = SystemClock{}
+	}
+	if ids == nil {
+		ids = RandomIDs{}
+	}
+	return &Service{store: store, clock: clock, ids: ids}
+}
+
+// Store returns the service's store.
+func (s *Service) Store() Store { return s.store }
+
+// Now returns the service clock's time.
+func (s *Service) Now() time.Time { return s.clock.Now() }
+
+// Init makes sure the Default catalog and the settings exist (ADM-5). It is idempotent.
+func (s *Service) Init(ctx context.Context) error {
+	return s.store.Write(ctx, func(tx Tx) error {
+		if _, err := s.defaultCatalog(ctx, tx); IsKind(err, KindNotFound) {
+			now := s.clock.Now()
+			c := Catalog{ID: s.ids.NewID(), DisplayName: DefaultCatalogName, Description: "The Default catalog.",
+				CatalogType: CatalogServiceDefault, State: CatalogPublished, IsExternallyVisible: true,
+				CreatedDateTime: now, ModifiedDateTime: now}
+			if err := tx.Catalogs().Put(ctx, &c); err != nil {
+				return err
+			}
+		} else if err != nil {
+			return err
+		}
+		if _, err := tx.Settings().Get(ctx, "settings"); IsKind(err, KindNotFound) {
+			st := DefaultSettings()
+			return tx.Settings().Put(ctx, &st)
+		} else {
+			return err
+		}
+	})
+}
+
+func (s *Service) defaultCatalog(ctx context.Context, tx Tx) (Catalog, error) {
+	all, err := tx.Catalogs().List(ctx)
+	if err != nil {
+		return Catalog{}, err
+	}
+	for _, c := range all {
+		if c.IsDefault() {
+			return c, nil
+		}
+	}
+	return Catalog{}, E(KindNotFound, "the Default catalog does not exist; run migrations and start the server once")
+}
+
+// ActorFor returns the actor for a user: the roles assigned to the user directly and to
+// the groups the user is a member of.
+func (s *Service) ActorFor(ctx context.Context, userID string) (Actor, error) {
+	var who Actor
+	err := s.store.Read(ctx, func(tx Tx) error {
+		var err error
+		who, err = actorFor(ctx, tx, userID)
+		return err
+	})
+	return who, err
+}
+
+func actorFor(ctx context.Context, tx Tx, userID string) (Actor, error) {
+	u, err := tx.Users().Get(ctx, userID)
+	if err != nil {
+		return Actor{}, err
+	}
+	principals := []string{u.ID}
+	groups, err := tx.RelatedTo(ctx, u.ID, RelMember)
+	if err != nil {
+		return Actor{}, err
+	}
+	principals = append(principals, groups...)
+	var ras []RoleAssignment
+	for _, p := range principals {
+		list, err := tx.RoleAssignments().List(ctx, By(KeyPrincipal, p))
+		if err != nil {
+			return Actor{}, err
+		}
+		ras = append(ras, list...)
+	}
+	return Actor{UserID: u.ID, DisplayName: u.DisplayName, Guest: u.IsGuest(), Grants: NewGrants(ras)}, nil
+}
+
+// Authenticate resolves an API token secret to its actor. A revoked or expired token, a
+// deleted user and a user blocked from sign-in are all refused as Unauthenticated.
+func (s *Service) Authenticate(ctx context.Context, secret string) (Actor, error) {
+	var who Actor
+	denied := E(KindUnauthenticated, "the access token is not valid: it is unknown, expired or revoked; create one with 'bestow token create --user UPN'")
+	err := s.store.Read(ctx, func(tx Tx) error {
+		toks, err := tx.Tokens().List(ctx, By(KeyHash, HashToken(secret)))
+		if err != nil {
+			return err
+		}
+		if len(toks) != 1 || toks[0].RevokedDateTime != nil ||
+			(toks[0].ExpiresDateTime != nil && !toks[0].ExpiresDateTime.After(s.clock.Now())) {
+			return denied
+		}
+		u, err := tx.Users().Get(ctx, toks[0].UserID)
+		if IsKind(err, KindNotFound) {
+			return denied
+		} else if err != nil {
+			return err
+		}
+		if u.Deleted() {
+			return E(KindUnauthenticated, "the user of this token is deleted")
+		}
+		if !u.AccountEnabled {
+			return E(KindUnauthenticated, "user '%s' is blocked from signing in (accountEnabled is false); an administrator can unblock them", u.UserPrincipalName)
+		}
+		who, err = actorFor(ctx, tx, u.ID)
+		return err
+	})
+	return who, err
+}
+
+// HashToken returns the stored form of a token secret.
+func HashToken(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+// read and write run fn in a transaction of the service's store.
+func (s *Service) read(ctx context.Context, fn func(Tx) error) error  { return s.store.Read(ctx, fn) }
+func (s *Service) write(ctx context.Context, fn func(Tx) error) error { return s.store.Write(ctx, fn) }
+
+// update loads an object, applies change, and saves it with a version check, retrying
+// when a concurrent writer got there first (the change is re-applied to the fresh object,
+// so nothing is lost). change returns an error to abort.
+func update[T any](ctx context.Context, s *Service, load func(Tx) (T, error), change func(Tx, *T) error, save func(Tx, *T) error) (T, error) {
+	var out T
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		err = s.write(ctx, func(tx Tx) error {
+			v, err := load(tx)
+			if err != nil {
+				return err
+			}
+			if err := change(tx, &v); err != nil {
+				return err
+			}
+			if err := save(tx, &v); err != nil {
+				return err
+			}
+			out = v
+			return nil
+		})
+		if !errors.Is(err, ErrVersionConflict) {
+			return out, err
+		}
+	}
+	return out, err
+}

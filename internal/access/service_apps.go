@@ -1,0 +1,172 @@
+package access
+
+import "context"
+
+// CreateServicePrincipal adds an application (with its app roles) to the directory.
+func (s *Service) CreateServicePrincipal(ctx context.Context, who Actor, sp ServicePrincipal) (ServicePrincipal, error) {
+	if err := who.Authorize(ActManageDirectory, Target{}); err != nil {
+		return ServicePrincipal{}, err
+	}
+	sp.ID, sp.Version, sp.DeletedDateTime = s.ids.NewID(), 0, nil
+	sp.CreatedDateTime = s.clock.Now()
+	if sp.AppID == "" {
+		sp.AppID = s.ids.NewID()
+	}
+	if err := sp.Validate(s.ids); err != nil {
+		return ServicePrincipal{}, err
+	}
+	return sp, s.write(ctx, func(tx Tx) error { return tx.ServicePrincipals().Put(ctx, &sp) })
+}
+
+// GetServicePrincipal returns a service principal by id.
+func (s *Service) GetServicePrincipal(ctx context.Context, who Actor, id string) (ServicePrincipal, error) {
+	if err := who.Authorize(ActReadDirectory, Target{}); err != nil {
+		return ServicePrincipal{}, err
+	}
+	var sp ServicePrincipal
+	err := s.read(ctx, func(tx Tx) error { var err error; sp, err = tx.ServicePrincipals().Get(ctx, id); return err })
+	return sp, err
+}
+
+// ListServicePrincipals returns every service principal.
+func (s *Service) ListServicePrincipals(ctx context.Context, who Actor) ([]ServicePrincipal, error) {
+	if err := who.Authorize(ActReadDirectory, Target{}); err != nil {
+		return nil, err
+	}
+	var out []ServicePrincipal
+	err := s.read(ctx, func(tx Tx) error { var err error; out, err = tx.ServicePrincipals().List(ctx); return err })
+	return out, err
+}
+
+// UpdateServicePrincipal changes a service principal; id, appId and times are kept.
+func (s *Service) UpdateServicePrincipal(ctx context.Context, who Actor, id string, change func(*ServicePrincipal) error) (ServicePrincipal, error) {
+	if err := who.Authorize(ActManageDirectory, Target{}); err != nil {
+		return ServicePrincipal{}, err
+	}
+	return update(ctx, s,
+		func(tx Tx) (ServicePrincipal, error) { return tx.ServicePrincipals().Get(ctx, id) },
+		func(_ Tx, sp *ServicePrincipal) error {
+			keep := *sp
+			if err := change(sp); err != nil {
+				return err
+			}
+			sp.Revision, sp.ID, sp.AppID, sp.CreatedDateTime, sp.DeletedDateTime = keep.Revision, keep.ID, keep.AppID, keep.CreatedDateTime, keep.DeletedDateTime
+			return sp.Validate(s.ids)
+		},
+		func(tx Tx, sp *ServicePrincipal) error { return tx.ServicePrincipals().Put(ctx, sp) })
+}
+
+// DeleteServicePrincipal deletes a service principal that is not a catalog resource,
+// with its app role assignments.
+func (s *Service) DeleteServicePrincipal(ctx context.Context, who Actor, id string) error {
+	if err := who.Authorize(ActManageDirectory, Target{}); err != nil {
+		return err
+	}
+	return s.write(ctx, func(tx Tx) error {
+		if _, err := tx.ServicePrincipals().Get(ctx, id); err != nil {
+			return err
+		}
+		if err := refuseIfResource(ctx, tx, OriginApplication, id); err != nil {
+			return err
+		}
+		ras, err := tx.AppRoleAssignments().List(ctx, By(KeyResource, id))
+		if err != nil {
+			return err
+		}
+		for _, ra := range ras {
+			if err := tx.AppRoleAssignments().Delete(ctx, ra.ID); err != nil {
+				return err
+			}
+		}
+		return purgeObject(ctx, tx, id, func() error { return tx.ServicePrincipals().Delete(ctx, id) })
+	})
+}
+
+// AssignAppRole grants an app role of service principal spID to a user or group. The
+// role must be one the application defines, or Default Access when it defines none.
+func (s *Service) AssignAppRole(ctx context.Context, who Actor, spID string, a AppRoleAssignment) (AppRoleAssignment, error) {
+	if err := who.Authorize(ActManageDirectory, Target{}); err != nil {
+		return AppRoleAssignment{}, err
+	}
+	err := s.write(ctx, func(tx Tx) error {
+		sp, err := tx.ServicePrincipals().Get(ctx, spID)
+		if err != nil {
+			return err
+		}
+		if a.ResourceID != "" && a.ResourceID != spID {
+			return invalid("resourceId '%s' does not match the service principal in the path '%s'", a.ResourceID, spID)
+		}
+		if !appRoleValid(sp, a.AppRoleID) {
+			return invalid("appRoleId '%s' is not a role of '%s'; use one of its appRoles ids (or %s when it has none)", a.AppRoleID, sp.DisplayName, DefaultAccessRoleID)
+		}
+		o, err := directoryObject(ctx, tx, a.PrincipalID)
+		if err != nil {
+			return err
+		}
+		a.ID, a.Version, a.ResourceID, a.ResourceDisplayName = s.ids.NewID(), 0, sp.ID, sp.DisplayName
+		a.PrincipalType = map[string]string{"#microsoft.graph.user": "User", "#microsoft.graph.group": "Group", "#microsoft.graph.servicePrincipal": "ServicePrincipal"}[o.Type]
+		a.PrincipalDisplayName = displayNameOf(ctx, tx, o)
+		a.CreatedDateTime = s.clock.Now()
+		return tx.AppRoleAssignments().Put(ctx, &a)
+	})
+	return a, err
+}
+
+func appRoleValid(sp ServicePrincipal, roleID string) bool {
+	if len(sp.AppRoles) == 0 {
+		return roleID == DefaultAccessRoleID
+	}
+	for _, r := range sp.AppRoles {
+		if r.ID == roleID {
+			return true
+		}
+	}
+	return false
+}
+
+func displayNameOf(ctx context.Context, tx Tx, o DirectoryObject) string {
+	switch o.Type {
+	case "#microsoft.graph.user":
+		u, _ := tx.Users().Get(ctx, o.ID)
+		return u.DisplayName
+	case "#microsoft.graph.group":
+		g, _ := tx.Groups().Get(ctx, o.ID)
+		return g.DisplayName
+	}
+	sp, _ := tx.ServicePrincipals().Get(ctx, o.ID)
+	return sp.DisplayName
+}
+
+// AppRoleAssignedTo lists the assignments of a service principal's app roles.
+func (s *Service) AppRoleAssignedTo(ctx context.Context, who Actor, spID string) ([]AppRoleAssignment, error) {
+	if err := who.Authorize(ActReadDirectory, Target{}); err != nil {
+		return nil, err
+	}
+	var out []AppRoleAssignment
+	err := s.read(ctx, func(tx Tx) error {
+		if _, err := tx.ServicePrincipals().Get(ctx, spID); err != nil {
+			return err
+		}
+		var err error
+		out, err = tx.AppRoleAssignments().List(ctx, By(KeyResource, spID))
+		return err
+	})
+	return out, err
+}
+
+// RemoveAppRoleAssignment deletes one app role assignment of a service principal.
+func (s *Service) RemoveAppRoleAssignment(ctx context.Context, who Actor, spID, id string) error {
+	if err := who.Authorize(ActManageDirectory, Target{}); err != nil {
+		return err
+	}
+	return s.write(ctx, func(tx Tx) error {
+		a, err := tx.AppRoleAssignments().Get(ctx, id)
+		if err != nil {
+			return err
+		}
+		if a.ResourceID != spID {
+			return notFound("app role assignment", id)
+		}
+		return tx.AppRoleAssignments().Delete(ctx, id)
+	})
+}

@@ -1,0 +1,181 @@
+package access
+
+import (
+	"context"
+	"strings"
+)
+
+func catalogTarget(c Catalog) Target {
+	return Target{CatalogID: c.ID, CatalogName: c.DisplayName, DefaultCatalog: c.IsDefault()}
+}
+
+// catalogAs loads a catalog and authorizes act on it.
+func catalogAs(ctx context.Context, tx Tx, who Actor, act Action, id string) (Catalog, error) {
+	c, err := tx.Catalogs().Get(ctx, id)
+	if err != nil {
+		return Catalog{}, err
+	}
+	if err := who.Authorize(act, catalogTarget(c)); err != nil {
+		if act == ActReadCatalog {
+			// Catalogs one cannot read are not shown to exist.
+			return Catalog{}, notFound("catalog", id)
+		}
+		return Catalog{}, err
+	}
+	return c, nil
+}
+
+// CreateCatalog creates a catalog; its creator becomes its first owner (ADM-4).
+func (s *Service) CreateCatalog(ctx context.Context, who Actor, c Catalog) (Catalog, error) {
+	if err := who.Authorize(ActCreateCatalog, Target{}); err != nil {
+		return Catalog{}, err
+	}
+	if c.CatalogType == CatalogServiceDefault {
+		return Catalog{}, invalid("catalogType serviceDefault is reserved for the Default catalog 'General'; use userManaged")
+	}
+	now := s.clock.Now()
+	c.ID, c.Version, c.CreatedDateTime, c.ModifiedDateTime = s.ids.NewID(), 0, now, now
+	if err := c.Validate(); err != nil {
+		return Catalog{}, err
+	}
+	err := s.write(ctx, func(tx Tx) error {
+		if err := tx.Catalogs().Put(ctx, &c); err != nil {
+			return err
+		}
+		if who.System || who.UserID == "" {
+			return nil
+		}
+		owner := RoleAssignment{ID: s.ids.NewID(), PrincipalID: who.UserID, RoleDefinitionID: RoleCatalogOwner,
+			DirectoryScopeID: "/", AppScopeID: CatalogScope(c.ID), CreatedDateTime: now}
+		return tx.RoleAssignments().Put(ctx, &owner)
+	})
+	return c, err
+}
+
+// GetCatalog returns a catalog the actor may read.
+func (s *Service) GetCatalog(ctx context.Context, who Actor, id string) (Catalog, error) {
+	var c Catalog
+	err := s.read(ctx, func(tx Tx) error { var err error; c, err = catalogAs(ctx, tx, who, ActReadCatalog, id); return err })
+	return c, err
+}
+
+// ListCatalogs returns the catalogs the actor may read.
+func (s *Service) ListCatalogs(ctx context.Context, who Actor) ([]Catalog, error) {
+	var out []Catalog
+	err := s.read(ctx, func(tx Tx) error {
+		all, err := tx.Catalogs().List(ctx)
+		for _, c := range all {
+			if who.Can(ActReadCatalog, catalogTarget(c)) {
+				out = append(out, c)
+			}
+		}
+		return err
+	})
+	return out, err
+}
+
+// UpdateCatalog changes a catalog's name, description, state or external visibility.
+func (s *Service) UpdateCatalog(ctx context.Context, who Actor, id string, change func(*Catalog) error) (Catalog, error) {
+	return update(ctx, s,
+		func(tx Tx) (Catalog, error) { return catalogAs(ctx, tx, who, ActManageCatalog, id) },
+		func(_ Tx, c *Catalog) error {
+			keep := *c
+			if err := change(c); err != nil {
+				return err
+			}
+			if c.CatalogType != keep.CatalogType {
+				return invalid("catalogType cannot be changed")
+			}
+			c.Revision, c.ID, c.CreatedDateTime, c.ModifiedDateTime = keep.Revision, keep.ID, keep.CreatedDateTime, s.clock.Now()
+			return c.Validate()
+		},
+		func(tx Tx, c *Catalog) error { return tx.Catalogs().Put(ctx, c) })
+}
+
+// DeleteCatalog deletes a catalog that holds no access packages (AP-5), with its
+// resources and catalog role assignments. The Default catalog cannot be deleted.
+func (s *Service) DeleteCatalog(ctx context.Context, who Actor, id string) error {
+	return s.write(ctx, func(tx Tx) error {
+		c, err := catalogAs(ctx, tx, who, ActManageCatalog, id)
+		if err != nil {
+			return err
+		}
+		if c.IsDefault() {
+			return E(KindFailedPrecondition, "the Default catalog 'General' cannot be deleted")
+		}
+		pkgs, err := tx.Packages().List(ctx, By(KeyCatalog, id))
+		if err != nil {
+			return err
+		}
+		if len(pkgs) > 0 {
+			return Ec(KindFailedPrecondition, "CatalogHasAccessPackages",
+				"catalog '%s' cannot be deleted because it holds %d access package(s): %s; delete or move their assignments and delete them first",
+				c.DisplayName, len(pkgs), quoteNames(pkgs, func(p Package) string { return p.DisplayName }))
+		}
+		res, err := tx.Resources().List(ctx, By(KeyCatalog, id))
+		if err != nil {
+			return err
+		}
+		for _, r := range res {
+			if err := tx.Resources().Delete(ctx, r.ID); err != nil {
+				return err
+			}
+		}
+		ras, err := tx.RoleAssignments().List(ctx, By(KeyCatalog, id))
+		if err != nil {
+			return err
+		}
+		for _, ra := range ras {
+			if err := tx.RoleAssignments().Delete(ctx, ra.ID); err != nil {
+				return err
+			}
+		}
+		return tx.Catalogs().Delete(ctx, id)
+	})
+}
+
+func quoteNames[T any](list []T, name func(T) string) string {
+	var b strings.Builder
+	for i, v := range list {
+		if i == 5 {
+			b.WriteString(", …")
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("'" + name(v) + "'")
+	}
+	return b.String()
+}
+
+// ListResources returns the resources of a catalog.
+func (s *Service) ListResources(ctx context.Context, who Actor, catalogID string) ([]Resource, error) {
+	var out []Resource
+	err := s.read(ctx, func(tx Tx) error {
+		if _, err := catalogAs(ctx, tx, who, ActReadCatalog, catalogID); err != nil {
+			return err
+		}
+		var err error
+		out, err = tx.Resources().List(ctx, By(KeyCatalog, catalogID))
+		return err
+	})
+	return out, err
+}
+
+// GetResource returns one resource of a catalog.
+func (s *Service) GetResource(ctx context.Context, who Actor, catalogID, id string) (Resource, error) {
+	var r Resource
+	err := s.read(ctx, func(tx Tx) error {
+		if _, err := catalogAs(ctx, tx, who, ActReadCatalog, catalogID); err != nil {
+			return err
+		}
+		var err error
+		r, err = tx.Resources().Get(ctx, id)
+		if err == nil && r.CatalogID != catalogID {
+			err = notFound("resource", id)
+		}
+		return err
+	})
+	return r, err
+}

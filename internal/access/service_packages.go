@@ -1,0 +1,368 @@
+package access
+
+import (
+	"context"
+	"strings"
+)
+
+// packageAs loads a package and its catalog and authorizes act on it.
+func packageAs(ctx context.Context, tx Tx, who Actor, act Action, id string) (Package, Catalog, error) {
+	p, err := tx.Packages().Get(ctx, id)
+	if err != nil {
+		return Package{}, Catalog{}, err
+	}
+	c, err := tx.Catalogs().Get(ctx, p.CatalogID)
+	if err != nil {
+		return Package{}, Catalog{}, err
+	}
+	t := catalogTarget(c)
+	t.PackageName = p.DisplayName
+	if err := who.Authorize(act, t); err != nil {
+		if act == ActReadPackage {
+			return Package{}, Catalog{}, notFound("access package", id)
+		}
+		return Package{}, Catalog{}, err
+	}
+	return p, c, nil
+}
+
+// CreatePackage creates an access package in a catalog; with no catalog it goes to the
+// Default catalog, which needs User Administrator or higher (ADM-5). The catalog cannot
+// change later (ADM-6).
+func (s *Service) CreatePackage(ctx context.Context, who Actor, p Package, catalogID string) (Package, error) {
+	now := s.clock.Now()
+	p.ID, p.Version, p.CreatedDateTime, p.ModifiedDateTime = s.ids.NewID(), 0, now, now
+	if err := p.Validate(); err != nil {
+		return Package{}, err
+	}
+	err := s.write(ctx, func(tx Tx) error {
+		var c Catalog
+		var err error
+		if catalogID == "" {
+			c, err = s.defaultCatalog(ctx, tx)
+		} else {
+			c, err = tx.Catalogs().Get(ctx, catalogID)
+		}
+		if err != nil {
+			return err
+		}
+		if err := who.Authorize(ActCreatePackage, catalogTarget(c)); err != nil {
+			return err
+		}
+		p.CatalogID = c.ID
+		return tx.Packages().Put(ctx, &p)
+	})
+	return p, err
+}
+
+// GetPackage returns a package the actor may read.
+func (s *Service) GetPackage(ctx context.Context, who Actor, id string) (Package, error) {
+	var p Package
+	err := s.read(ctx, func(tx Tx) error { var err error; p, _, err = packageAs(ctx, tx, who, ActReadPackage, id); return err })
+	return p, err
+}
+
+// ListPackages returns the packages the actor may read, of one catalog or ("") all.
+func (s *Service) ListPackages(ctx context.Context, who Actor, catalogID string) ([]Package, error) {
+	var out []Package
+	err := s.read(ctx, func(tx Tx) error {
+		cats, err := tx.Catalogs().List(ctx)
+		if err != nil {
+			return err
+		}
+		readable := map[string]bool{}
+		for _, c := range cats {
+			readable[c.ID] = who.Can(ActReadPackage, catalogTarget(c))
+		}
+		var keys []Key
+		if catalogID != "" {
+			if !readable[catalogID] {
+				return notFound("catalog", catalogID)
+			}
+			keys = append(keys, By(KeyCatalog, catalogID))
+		}
+		all, err := tx.Packages().List(ctx, keys...)
+		for _, p := range all {
+			if readable[p.CatalogID] {
+				out = append(out, p)
+			}
+		}
+		return err
+	})
+	return out, err
+}
+
+// UpdatePackage changes a package's name, description or Hidden flag.
+func (s *Service) UpdatePackage(ctx context.Context, who Actor, id string, change func(*Package) error) (Package, error) {
+	return update(ctx, s,
+		func(tx Tx) (Package, error) {
+			p, _, err := packageAs(ctx, tx, who, ActManagePackage, id)
+			return p, err
+		},
+		func(_ Tx, p *Package) error {
+			keep := *p
+			if err := change(p); err != nil {
+				return err
+			}
+			if p.CatalogID != keep.CatalogID {
+				return invalid("an access package cannot move to another catalog; create a new package in the other catalog instead")
+			}
+			p.Revision, p.ID, p.CreatedDateTime, p.ModifiedDateTime = keep.Revision, keep.ID, keep.CreatedDateTime, s.clock.Now()
+			return p.Validate()
+		},
+		func(tx Tx, p *Package) error { return tx.Packages().Put(ctx, p) })
+}
+
+// DeletePackage deletes a package with its policies, resource roles and separation of
+// duties links. (AP-3: a package with active assignments cannot be deleted; assignments
+// arrive with the request lifecycle.)
+func (s *Service) DeletePackage(ctx context.Context, who Actor, id string) error {
+	return s.write(ctx, func(tx Tx) error {
+		if _, _, err := packageAs(ctx, tx, who, ActManagePackage, id); err != nil {
+			return err
+		}
+		pols, err := tx.Policies().List(ctx, By(KeyPackage, id))
+		if err != nil {
+			return err
+		}
+		for _, p := range pols {
+			if err := tx.Policies().Delete(ctx, p.ID); err != nil {
+				return err
+			}
+		}
+		rss, err := tx.RoleScopes().List(ctx, By(KeyPackage, id))
+		if err != nil {
+			return err
+		}
+		for _, rs := range rss {
+			if err := tx.RoleScopes().Delete(ctx, rs.ID); err != nil {
+				return err
+			}
+		}
+		for _, kind := range []string{IncompatiblePackage, IncompatibleGroup} {
+			others, err := tx.Incompatible(ctx, id, kind)
+			if err != nil {
+				return err
+			}
+			for _, o := range others {
+				if err := tx.RemoveIncompatible(ctx, id, kind, o); err != nil {
+					return err
+				}
+			}
+		}
+		back, err := tx.IncompatibleWith(ctx, IncompatiblePackage, id)
+		if err != nil {
+			return err
+		}
+		for _, b := range back {
+			if err := tx.RemoveIncompatible(ctx, b, IncompatiblePackage, id); err != nil {
+				return err
+			}
+		}
+		return tx.Packages().Delete(ctx, id)
+	})
+}
+
+// RoleRef names a resource role (and scope) to add to a package, as Graph's
+// resourceRoleScope body does: by ids, or by origin ids.
+type RoleRef struct {
+	RoleID, RoleOriginID, OriginSystem string
+	ResourceID, ResourceOriginID       string
+	ScopeID, ScopeOriginID             string
+}
+
+// AddRoleScope adds a resource role to a package. The resource must be in the package's
+// catalog (RES-5); a dynamic group offers only its Owner role (RES-2).
+func (s *Service) AddRoleScope(ctx context.Context, who Actor, pkgID string, ref RoleRef) (RoleScope, error) {
+	var rs RoleScope
+	err := s.write(ctx, func(tx Tx) error {
+		p, c, err := packageAs(ctx, tx, who, ActManagePackage, pkgID)
+		if err != nil {
+			return err
+		}
+		r, err := resourceForRef(ctx, tx, c, ref)
+		if err != nil {
+			return err
+		}
+		role, ok := r.Role(ref.RoleID)
+		if !ok {
+			role, ok = r.Role(ref.RoleOriginID)
+		}
+		if !ok {
+			if strings.HasPrefix(ref.RoleOriginID, "Member_") && r.OriginSystem == OriginGroup {
+				return Ec(KindInvalid, "ResourceNotModifiable", "group '%s' has dynamic membership, so its Member role cannot be granted; only its Owner role can be in an access package", r.DisplayName)
+			}
+			var names []string
+			for _, x := range r.Roles {
+				names = append(names, x.DisplayName+" ("+x.OriginID+")")
+			}
+			return invalid("resource '%s' has no role '%s'; its roles are: %s", r.DisplayName, firstNonEmpty(ref.RoleID, ref.RoleOriginID), strings.Join(names, ", "))
+		}
+		scope := r.Scopes[0]
+		if id := firstNonEmpty(ref.ScopeID, ref.ScopeOriginID); id != "" {
+			if scope, ok = r.Scope(id); !ok {
+				return invalid("resource '%s' has no scope '%s'; use its root scope '%s'", r.DisplayName, id, r.Scopes[0].ID)
+			}
+		}
+		rs = RoleScope{ID: s.ids.NewID(), PackageID: p.ID, ResourceID: r.ID, Role: role, Scope: scope, CreatedDateTime: s.clock.Now()}
+		return tx.RoleScopes().Put(ctx, &rs)
+	})
+	return rs, err
+}
+
+// resourceForRef finds the catalog resource a role reference points at.
+func resourceForRef(ctx context.Context, tx Tx, c Catalog, ref RoleRef) (Resource, error) {
+	notInCatalog := func(what string) error {
+		return Ec(KindInvalid, "ResourceNotInCatalog",
+			"%s is not a resource of catalog '%s'; add it to the catalog first (POST resourceRequests with requestType adminAdd), then add its role", what, c.DisplayName)
+	}
+	if ref.ResourceID != "" {
+		r, err := tx.Resources().Get(ctx, ref.ResourceID)
+		if IsKind(err, KindNotFound) || err == nil && r.CatalogID != c.ID {
+			return Resource{}, notInCatalog("resource '" + ref.ResourceID + "'")
+		}
+		return r, err
+	}
+	origin := ref.ResourceOriginID
+	if origin == "" {
+		origin = ref.ScopeOriginID
+	}
+	if origin == "" {
+		if _, after, ok := strings.Cut(ref.RoleOriginID, "_"); ok && ref.OriginSystem == OriginGroup {
+			origin = after
+		}
+	}
+	if origin == "" || ref.OriginSystem == "" {
+		return Resource{}, invalid("say which role to add: role.id (from the catalog's resources?$expand=roles), or role.originSystem with role.resource.originId")
+	}
+	list, err := tx.Resources().List(ctx, By(KeyCatalog, c.ID), By(KeyOrigin, OriginKey(ref.OriginSystem, origin)))
+	if err != nil {
+		return Resource{}, err
+	}
+	if len(list) == 0 {
+		return Resource{}, notInCatalog(ref.OriginSystem + " '" + origin + "'")
+	}
+	return list[0], nil
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// RemoveRoleScope removes a resource role from a package.
+func (s *Service) RemoveRoleScope(ctx context.Context, who Actor, pkgID, id string) error {
+	return s.write(ctx, func(tx Tx) error {
+		if _, _, err := packageAs(ctx, tx, who, ActManagePackage, pkgID); err != nil {
+			return err
+		}
+		rs, err := tx.RoleScopes().Get(ctx, id)
+		if err != nil || rs.PackageID != pkgID {
+			return notFound("resource role scope", id)
+		}
+		return tx.RoleScopes().Delete(ctx, id)
+	})
+}
+
+// RoleScopes lists the resource roles of a package.
+func (s *Service) RoleScopes(ctx context.Context, who Actor, pkgID string) ([]RoleScope, error) {
+	var out []RoleScope
+	err := s.read(ctx, func(tx Tx) error {
+		if _, _, err := packageAs(ctx, tx, who, ActReadPackage, pkgID); err != nil {
+			return err
+		}
+		var err error
+		out, err = tx.RoleScopes().List(ctx, By(KeyPackage, pkgID))
+		return err
+	})
+	return out, err
+}
+
+// ResourceOfRoleScope returns the resource a role scope's role belongs to.
+func (s *Service) ResourceOfRoleScope(ctx context.Context, who Actor, rs RoleScope) (Resource, error) {
+	var r Resource
+	err := s.read(ctx, func(tx Tx) error { var err error; r, err = tx.Resources().Get(ctx, rs.ResourceID); return err })
+	return r, err
+}
+
+// ChangeIncompatible adds or removes a separation-of-duties link from a package to
+// another package or a (security) group (POL-12).
+func (s *Service) ChangeIncompatible(ctx context.Context, who Actor, pkgID, kind, otherID string, add bool) error {
+	return s.write(ctx, func(tx Tx) error {
+		if _, _, err := packageAs(ctx, tx, who, ActManagePackage, pkgID); err != nil {
+			return err
+		}
+		if !add {
+			return tx.RemoveIncompatible(ctx, pkgID, kind, otherID)
+		}
+		switch kind {
+		case IncompatiblePackage:
+			if otherID == pkgID {
+				return invalid("an access package cannot be incompatible with itself")
+			}
+			if _, err := tx.Packages().Get(ctx, otherID); err != nil {
+				return err
+			}
+		case IncompatibleGroup:
+			g, err := tx.Groups().Get(ctx, otherID)
+			if err != nil {
+				return err
+			}
+			if !g.SecurityEnabled {
+				return invalid("group '%s' is not security-enabled; only security groups can be incompatible groups", g.DisplayName)
+			}
+		}
+		return tx.AddIncompatible(ctx, pkgID, kind, otherID)
+	})
+}
+
+// IncompatiblePackages lists the packages pkgID names as incompatible (reverse=false) or
+// the packages that name pkgID (reverse=true, accessPackagesIncompatibleWith).
+func (s *Service) IncompatiblePackages(ctx context.Context, who Actor, pkgID string, reverse bool) ([]Package, error) {
+	var out []Package
+	err := s.read(ctx, func(tx Tx) error {
+		if _, _, err := packageAs(ctx, tx, who, ActReadPackage, pkgID); err != nil {
+			return err
+		}
+		var ids []string
+		var err error
+		if reverse {
+			ids, err = tx.IncompatibleWith(ctx, IncompatiblePackage, pkgID)
+		} else {
+			ids, err = tx.Incompatible(ctx, pkgID, IncompatiblePackage)
+		}
+		for _, id := range ids {
+			p, err := tx.Packages().Get(ctx, id)
+			if err != nil {
+				return err
+			}
+			out = append(out, p)
+		}
+		return err
+	})
+	return out, err
+}
+
+// IncompatibleGroups lists the groups a package names as incompatible.
+func (s *Service) IncompatibleGroups(ctx context.Context, who Actor, pkgID string) ([]Group, error) {
+	var out []Group
+	err := s.read(ctx, func(tx Tx) error {
+		if _, _, err := packageAs(ctx, tx, who, ActReadPackage, pkgID); err != nil {
+			return err
+		}
+		ids, err := tx.Incompatible(ctx, pkgID, IncompatibleGroup)
+		for _, id := range ids {
+			g, err := tx.Groups().Get(ctx, id)
+			if err != nil {
+				return err
+			}
+			out = append(out, g)
+		}
+		return err
+	})
+	return out, err
+}

@@ -1,0 +1,237 @@
+package access
+
+import (
+	"context"
+	"strings"
+)
+
+// ResourceChange asks to add a resource to a catalog, refresh it, or remove it.
+type ResourceChange struct {
+	RequestType  string // adminAdd, adminUpdate, adminRemove
+	CatalogID    string
+	OriginSystem string
+	OriginID     string
+	ResourceID   string // alternative to the origin, for adminRemove and adminUpdate
+}
+
+var originSystems = []string{OriginGroup, OriginApplication, OriginSite}
+
+// RequestResource adds, refreshes or removes a catalog resource and records the request.
+// Adding checks RES-1 to RES-4 and that the actor may act on the object (RES-5): tenant
+// administrators may add anything; a catalog owner may add groups they own. Removing is
+// refused while a package uses one of the resource's roles, naming the packages (RES-5).
+func (s *Service) RequestResource(ctx context.Context, who Actor, in ResourceChange) (ResourceRequest, Resource, error) {
+	var req ResourceRequest
+	var res Resource
+	switch in.RequestType {
+	case ResourceAdminAdd, ResourceAdminUpdate, ResourceAdminRemove:
+	default:
+		return req, res, Ec(KindInvalid, "InvalidEnumValue", "requestType '%s' is not valid; use adminAdd, adminUpdate or adminRemove", in.RequestType)
+	}
+	if in.CatalogID == "" {
+		return req, res, invalid("catalog.id is required: say which catalog the resource goes to")
+	}
+	err := s.write(ctx, func(tx Tx) error {
+		c, err := tx.Catalogs().Get(ctx, in.CatalogID)
+		if err != nil {
+			return err
+		}
+		if err := who.Authorize(ActManageCatalog, catalogTarget(c)); err != nil {
+			return err
+		}
+		switch in.RequestType {
+		case ResourceAdminAdd:
+			res, err = s.addResource(ctx, tx, who, c, in)
+		case ResourceAdminUpdate:
+			res, err = s.refreshResource(ctx, tx, who, c, in)
+		default:
+			res, err = s.removeResource(ctx, tx, c, in)
+		}
+		if err != nil {
+			return err
+		}
+		req = ResourceRequest{ID: s.ids.NewID(), RequestType: in.RequestType, State: StateDelivered,
+			CreatedDateTime: s.clock.Now(), CatalogID: c.ID, ResourceID: res.ID}
+		return tx.ResourceRequests().Put(ctx, &req)
+	})
+	return req, res, err
+}
+
+// resolveOrigin finds the directory object a resource change names and describes it.
+func resolveOrigin(ctx context.Context, tx Tx, who Actor, in ResourceChange) (ResourceOrigin, error) {
+	if in.OriginID == "" {
+		return ResourceOrigin{}, invalid("resource.originId is required: the id of the group, application or site")
+	}
+	switch in.OriginSystem {
+	case OriginGroup:
+		g, err := tx.Groups().Get(ctx, in.OriginID)
+		if err != nil {
+			return ResourceOrigin{}, err
+		}
+		o, err := GroupOrigin(g)
+		if err != nil {
+			return o, err
+		}
+		if !who.hasTenantRoleFor(ActManageDirectory) && !who.hasTenantRoleFor(ActManageCatalog) {
+			owners, err := tx.Related(ctx, g.ID, RelOwner)
+			if err != nil {
+				return o, err
+			}
+			if indexOf(owners, who.UserID) < 0 {
+				return o, Ec(KindForbidden, "Authorization_RequestDenied",
+					"You are not allowed to add group '%s' to a catalog: a catalog owner may add only groups they own. Roles that allow adding any group: Global Administrator, Identity Governance Administrator, User Administrator; or ask an owner of the group to make you an owner.", g.DisplayName)
+			}
+		}
+		return o, nil
+	case OriginApplication:
+		sp, err := tx.ServicePrincipals().Get(ctx, in.OriginID)
+		if IsKind(err, KindNotFound) {
+			if list, lerr := tx.ServicePrincipals().List(ctx, By(KeyAppID, in.OriginID)); lerr == nil && len(list) == 1 {
+				sp, err = list[0], nil
+			}
+		}
+		if err != nil {
+			return ResourceOrigin{}, err
+		}
+		if err := who.requireTenantRole("add applications to a catalog"); err != nil {
+			return ResourceOrigin{}, err
+		}
+		return ApplicationOrigin(sp)
+	case OriginSite:
+		sites, err := tx.Sites().List(ctx)
+		if err != nil {
+			return ResourceOrigin{}, err
+		}
+		for _, st := range sites {
+			if st.ID == in.OriginID || strings.EqualFold(st.WebURL, strings.TrimRight(in.OriginID, "/")) {
+				if err := who.requireTenantRole("add sites to a catalog"); err != nil {
+					return ResourceOrigin{}, err
+				}
+				return SiteOrigin(st), nil
+			}
+			if SubObjectOf(st, in.OriginID) {
+				return ResourceOrigin{}, Ec(KindInvalid, "ResourceNotSupported",
+					"'%s' is inside site '%s' (a library, folder or document); only whole sites can be resources. Add a group to the access package instead, give that group a site role, and use the group to control access to the library or document", in.OriginID, st.DisplayName)
+			}
+		}
+		return ResourceOrigin{}, notFound("site", in.OriginID)
+	}
+	return ResourceOrigin{}, Ec(KindInvalid, "InvalidEnumValue", "resource.originSystem '%s' is not supported; use %s", in.OriginSystem, strings.Join(originSystems, ", "))
+}
+
+func (who Actor) hasTenantRoleFor(a Action) bool {
+	if who.System {
+		return true
+	}
+	for role := range who.Grants.Tenant {
+		if roleAllows(role, a) {
+			return true
+		}
+	}
+	return false
+}
+
+func (who Actor) requireTenantRole(what string) error {
+	if who.hasTenantRoleFor(ActManageCatalog) {
+		return nil
+	}
+	return Ec(KindForbidden, "Authorization_RequestDenied",
+		"You are not allowed to %s: it needs Global Administrator, Identity Governance Administrator or User Administrator (a catalog owner may add only groups they own).", what)
+}
+
+func (s *Service) addResource(ctx context.Context, tx Tx, who Actor, c Catalog, in ResourceChange) (Resource, error) {
+	o, err := resolveOrigin(ctx, tx, who, in)
+	if err != nil {
+		return Resource{}, err
+	}
+	existing, err := tx.Resources().List(ctx, By(KeyCatalog, c.ID), By(KeyOrigin, OriginKey(o.System, o.ID)))
+	if err != nil {
+		return Resource{}, err
+	}
+	if len(existing) > 0 {
+		return Resource{}, Ec(KindConflict, "ResourceAlreadyOnboarded", "the resource '%s' is already in catalog '%s'", o.DisplayName, c.DisplayName)
+	}
+	r := NewResource(o, c.ID, nil, s.ids)
+	r.CreatedDateTime, r.ModifiedDateTime = s.clock.Now(), s.clock.Now()
+	return r, tx.Resources().Put(ctx, &r)
+}
+
+// findResource finds the catalog resource a change names, by resource id or origin.
+func findResource(ctx context.Context, tx Tx, c Catalog, in ResourceChange) (Resource, error) {
+	if in.ResourceID != "" {
+		r, err := tx.Resources().Get(ctx, in.ResourceID)
+		if err == nil && r.CatalogID != c.ID {
+			err = Ec(KindNotFound, "ResourceNotFound", "resource '%s' is not in catalog '%s'", in.ResourceID, c.DisplayName)
+		}
+		return r, err
+	}
+	list, err := tx.Resources().List(ctx, By(KeyCatalog, c.ID), By(KeyOrigin, OriginKey(in.OriginSystem, in.OriginID)))
+	if err != nil {
+		return Resource{}, err
+	}
+	if len(list) == 0 {
+		return Resource{}, Ec(KindNotFound, "ResourceNotFound", "no resource with originSystem '%s' and originId '%s' is in catalog '%s'", in.OriginSystem, in.OriginID, c.DisplayName)
+	}
+	return list[0], nil
+}
+
+func (s *Service) refreshResource(ctx context.Context, tx Tx, who Actor, c Catalog, in ResourceChange) (Resource, error) {
+	prev, err := findResource(ctx, tx, c, in)
+	if err != nil {
+		return Resource{}, err
+	}
+	o, err := resolveOrigin(ctx, tx, who, ResourceChange{OriginSystem: prev.OriginSystem, OriginID: prev.OriginID})
+	if err != nil {
+		return Resource{}, err
+	}
+	r := NewResource(o, c.ID, &prev, s.ids)
+	r.ModifiedDateTime = s.clock.Now()
+	return r, tx.Resources().Put(ctx, &r)
+}
+
+func (s *Service) removeResource(ctx context.Context, tx Tx, c Catalog, in ResourceChange) (Resource, error) {
+	r, err := findResource(ctx, tx, c, in)
+	if err != nil {
+		return Resource{}, err
+	}
+	used, err := tx.RoleScopes().List(ctx, By(KeyResource, r.ID))
+	if err != nil {
+		return Resource{}, err
+	}
+	if len(used) > 0 {
+		var names []string
+		for _, rs := range used {
+			p, err := tx.Packages().Get(ctx, rs.PackageID)
+			if err != nil {
+				return Resource{}, err
+			}
+			if indexOf(names, "'"+p.DisplayName+"'") < 0 {
+				names = append(names, "'"+p.DisplayName+"'")
+			}
+		}
+		return Resource{}, Ec(KindFailedPrecondition, "InvalidDeleteResourceHasEntitlements",
+			"the resource '%s' cannot be removed from catalog '%s' because access packages use its roles: %s; remove those roles from the packages first",
+			r.DisplayName, c.DisplayName, strings.Join(names, ", "))
+	}
+	return r, tx.Resources().Delete(ctx, r.ID)
+}
+
+// ListResourceRequests returns the resource requests of the catalogs the actor may read.
+func (s *Service) ListResourceRequests(ctx context.Context, who Actor) ([]ResourceRequest, error) {
+	var out []ResourceRequest
+	err := s.read(ctx, func(tx Tx) error {
+		all, err := tx.ResourceRequests().List(ctx)
+		if err != nil {
+			return err
+		}
+		for _, r := range all {
+			if c, err := tx.Catalogs().Get(ctx, r.CatalogID); err == nil && who.Can(ActReadCatalog, catalogTarget(c)) {
+				out = append(out, r)
+			} else if err != nil && who.hasTenantRoleFor(ActReadCatalog) {
+				out = append(out, r) // the catalog is gone; administrators still see the record
+			}
+		}
+		return nil
+	})
+	return out, err
+}

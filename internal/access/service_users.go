@@ -1,0 +1,343 @@
+package access
+
+import (
+	"context"
+	"strings"
+	"time"
+)
+
+// RestoreWindow is how long a deleted user can be restored (ASG-4).
+const RestoreWindow = 30 * 24 * time.Hour
+
+// CreateUser adds a user to the directory. Zero fields get Graph's defaults: userType
+// Member. The caller decides accountEnabled (Graph's default is true).
+func (s *Service) CreateUser(ctx context.Context, who Actor, u User) (User, error) {
+	if err := who.Authorize(ActManageDirectory, Target{}); err != nil {
+		return User{}, err
+	}
+	u.ID, u.Version, u.DeletedDateTime = s.ids.NewID(), 0, nil
+	u.CreatedDateTime = s.clock.Now()
+	u.ManagerID, u.SponsorIDs = "", nil
+	if u.UserType == "" {
+		u.UserType = UserTypeMember
+	}
+	if err := u.Validate(); err != nil {
+		return User{}, err
+	}
+	return u, s.write(ctx, func(tx Tx) error { return tx.Users().Put(ctx, &u) })
+}
+
+// lookupUser finds a live user by id or userPrincipalName.
+func lookupUser(ctx context.Context, tx Tx, idOrUPN string) (User, error) {
+	var u User
+	var err error
+	if strings.Contains(idOrUPN, "@") {
+		var list []User
+		list, err = tx.Users().List(ctx, By(KeyUPN, strings.ToLower(idOrUPN)))
+		if err == nil && len(list) == 0 {
+			err = notFound("user", idOrUPN)
+		}
+		if err == nil {
+			u = list[0]
+		}
+	} else {
+		u, err = tx.Users().Get(ctx, idOrUPN)
+	}
+	if err != nil {
+		return User{}, err
+	}
+	if u.Deleted() {
+		return User{}, Ec(KindNotFound, "ResourceNotFound", "user '%s' is deleted; restore it through /v1.0/directory/deletedItems/%s/restore", idOrUPN, u.ID)
+	}
+	return u, nil
+}
+
+// GetUser returns a live user by id or userPrincipalName.
+func (s *Service) GetUser(ctx context.Context, who Actor, idOrUPN string) (User, error) {
+	var u User
+	err := s.read(ctx, func(tx Tx) error {
+		var err error
+		u, err = lookupUser(ctx, tx, idOrUPN)
+		if err == nil && u.ID != who.UserID {
+			err = who.Authorize(ActReadDirectory, Target{})
+		}
+		return err
+	})
+	return u, err
+}
+
+// ListUsers returns the live users (deleted=false) or the soft-deleted ones (deleted=true).
+func (s *Service) ListUsers(ctx context.Context, who Actor, deleted bool) ([]User, error) {
+	if err := who.Authorize(ActReadDirectory, Target{}); err != nil {
+		return nil, err
+	}
+	var out []User
+	err := s.read(ctx, func(tx Tx) error {
+		all, err := tx.Users().List(ctx)
+		for _, u := range all {
+			if u.Deleted() == deleted {
+				out = append(out, u)
+			}
+		}
+		return err
+	})
+	return out, err
+}
+
+// UpdateUser changes a live user: change edits a copy; read-only properties (id, times,
+// relationships) are kept as stored.
+func (s *Service) UpdateUser(ctx context.Context, who Actor, id string, change func(*User) error) (User, error) {
+	if err := who.Authorize(ActManageDirectory, Target{}); err != nil {
+		return User{}, err
+	}
+	return update(ctx, s,
+		func(tx Tx) (User, error) { return lookupUser(ctx, tx, id) },
+		func(_ Tx, u *User) error {
+			keep := *u
+			if err := change(u); err != nil {
+				return err
+			}
+			u.Revision, u.ID, u.CreatedDateTime, u.DeletedDateTime = keep.Revision, keep.ID, keep.CreatedDateTime, keep.DeletedDateTime
+			u.ManagerID, u.SponsorIDs = keep.ManagerID, keep.SponsorIDs
+			return u.Validate()
+		},
+		func(tx Tx, u *User) error { return tx.Users().Put(ctx, u) })
+}
+
+// DeleteUser soft-deletes a user: it can be restored for 30 days (ASG-4).
+func (s *Service) DeleteUser(ctx context.Context, who Actor, id string) error {
+	if err := who.Authorize(ActManageDirectory, Target{}); err != nil {
+		return err
+	}
+	_, err := update(ctx, s,
+		func(tx Tx) (User, error) { return lookupUser(ctx, tx, id) },
+		func(_ Tx, u *User) error { now := s.clock.Now(); u.DeletedDateTime = &now; return nil },
+		func(tx Tx, u *User) error { return tx.Users().Put(ctx, u) })
+	return err
+}
+
+// deletedUser returns a soft-deleted user that can still be restored.
+func (s *Service) deletedUser(ctx context.Context, tx Tx, id string) (User, error) {
+	u, err := tx.Users().Get(ctx, id)
+	if err != nil {
+		return User{}, Ec(KindNotFound, "ResourceNotFound", "deleted item '%s' does not exist", id)
+	}
+	if !u.Deleted() {
+		return User{}, Ec(KindNotFound, "ResourceNotFound", "user '%s' is not deleted", id)
+	}
+	if s.clock.Now().Sub(*u.DeletedDateTime) > RestoreWindow {
+		return User{}, Ec(KindNotFound, "ResourceNotFound", "user '%s' was deleted more than 30 days ago and can no longer be restored", id)
+	}
+	return u, nil
+}
+
+// GetDeletedUser returns a soft-deleted user within the restore window.
+func (s *Service) GetDeletedUser(ctx context.Context, who Actor, id string) (User, error) {
+	if err := who.Authorize(ActReadDirectory, Target{}); err != nil {
+		return User{}, err
+	}
+	var u User
+	err := s.read(ctx, func(tx Tx) error { var err error; u, err = s.deletedUser(ctx, tx, id); return err })
+	return u, err
+}
+
+// RestoreUser brings back a soft-deleted user, with everything they had (ASG-4).
+func (s *Service) RestoreUser(ctx context.Context, who Actor, id string) (User, error) {
+	if err := who.Authorize(ActManageDirectory, Target{}); err != nil {
+		return User{}, err
+	}
+	return update(ctx, s,
+		func(tx Tx) (User, error) { return s.deletedUser(ctx, tx, id) },
+		func(_ Tx, u *User) error { u.DeletedDateTime = nil; return nil },
+		func(tx Tx, u *User) error { return tx.Users().Put(ctx, u) })
+}
+
+// PurgeUser deletes a soft-deleted user for good, with their memberships, role
+// assignments and tokens.
+func (s *Service) PurgeUser(ctx context.Context, who Actor, id string) error {
+	if err := who.Authorize(ActManageDirectory, Target{}); err != nil {
+		return err
+	}
+	return s.write(ctx, func(tx Tx) error {
+		u, err := tx.Users().Get(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !u.Deleted() {
+			return E(KindFailedPrecondition, "user '%s' is not deleted; delete it first", id)
+		}
+		return purgeObject(ctx, tx, id, func() error { return tx.Users().Delete(ctx, id) })
+	})
+}
+
+// purgeObject removes every relation, role assignment and token of a directory object,
+// then deletes it with del.
+func purgeObject(ctx context.Context, tx Tx, id string, del func() error) error {
+	for _, rel := range []Relation{RelMember, RelOwner} {
+		gs, err := tx.RelatedTo(ctx, id, rel)
+		if err != nil {
+			return err
+		}
+		for _, g := range gs {
+			if err := tx.Unrelate(ctx, g, rel, id); err != nil {
+				return err
+			}
+		}
+	}
+	ras, err := tx.RoleAssignments().List(ctx, By(KeyPrincipal, id))
+	if err != nil {
+		return err
+	}
+	for _, ra := range ras {
+		if err := tx.RoleAssignments().Delete(ctx, ra.ID); err != nil {
+			return err
+		}
+	}
+	toks, err := tx.Tokens().List(ctx, By(KeyUser, id))
+	if err != nil {
+		return err
+	}
+	for _, t := range toks {
+		if err := tx.Tokens().Delete(ctx, t.ID); err != nil {
+			return err
+		}
+	}
+	return del()
+}
+
+// SetManager sets (managerID non-empty) or clears a user's manager.
+func (s *Service) SetManager(ctx context.Context, who Actor, userID, managerID string) error {
+	if err := who.Authorize(ActManageDirectory, Target{}); err != nil {
+		return err
+	}
+	_, err := update(ctx, s,
+		func(tx Tx) (User, error) { return lookupUser(ctx, tx, userID) },
+		func(tx Tx, u *User) error {
+			if managerID == "" {
+				if u.ManagerID == "" {
+					return Ec(KindNotFound, "ResourceNotFound", "user '%s' has no manager", userID)
+				}
+				u.ManagerID = ""
+				return nil
+			}
+			m, err := lookupUser(ctx, tx, managerID)
+			if err != nil {
+				return err
+			}
+			if m.ID == u.ID {
+				return invalid("a user cannot be their own manager")
+			}
+			u.ManagerID = m.ID
+			return nil
+		},
+		func(tx Tx, u *User) error { return tx.Users().Put(ctx, u) })
+	return err
+}
+
+// Manager returns the user's manager.
+func (s *Service) Manager(ctx context.Context, who Actor, userID string) (User, error) {
+	var m User
+	err := s.read(ctx, func(tx Tx) error {
+		u, err := lookupUser(ctx, tx, userID)
+		if err != nil {
+			return err
+		}
+		if u.ManagerID == "" {
+			return Ec(KindNotFound, "ResourceNotFound", "user '%s' has no manager", userID)
+		}
+		m, err = lookupUser(ctx, tx, u.ManagerID)
+		return err
+	})
+	return m, err
+}
+
+// DirectReports returns the users whose manager is userID.
+func (s *Service) DirectReports(ctx context.Context, who Actor, userID string) ([]User, error) {
+	all, err := s.ListUsers(ctx, who, false)
+	var out []User
+	for _, u := range all {
+		if u.ManagerID == userID {
+			out = append(out, u)
+		}
+	}
+	return out, err
+}
+
+// AddSponsor adds a user or group as a sponsor of a user.
+func (s *Service) AddSponsor(ctx context.Context, who Actor, userID, sponsorID string) error {
+	return s.changeSponsors(ctx, who, userID, sponsorID, true)
+}
+
+// RemoveSponsor removes a sponsor of a user.
+func (s *Service) RemoveSponsor(ctx context.Context, who Actor, userID, sponsorID string) error {
+	return s.changeSponsors(ctx, who, userID, sponsorID, false)
+}
+
+func (s *Service) changeSponsors(ctx context.Context, who Actor, userID, sponsorID string, add bool) error {
+	if err := who.Authorize(ActManageDirectory, Target{}); err != nil {
+		return err
+	}
+	_, err := update(ctx, s,
+		func(tx Tx) (User, error) { return lookupUser(ctx, tx, userID) },
+		func(tx Tx, u *User) error {
+			i := indexOf(u.SponsorIDs, sponsorID)
+			if !add {
+				if i < 0 {
+					return Ec(KindNotFound, "ResourceNotFound", "'%s' is not a sponsor of user '%s'", sponsorID, userID)
+				}
+				u.SponsorIDs = append(u.SponsorIDs[:i:i], u.SponsorIDs[i+1:]...)
+				return nil
+			}
+			if i >= 0 {
+				return Ec(KindConflict, "Conflict", "'%s' is already a sponsor of user '%s'", sponsorID, userID)
+			}
+			if _, err := directoryObject(ctx, tx, sponsorID); err != nil {
+				return err
+			}
+			u.SponsorIDs = append(u.SponsorIDs, sponsorID)
+			return nil
+		},
+		func(tx Tx, u *User) error { return tx.Users().Put(ctx, u) })
+	return err
+}
+
+// Sponsors returns the sponsors of a user as directory object references.
+func (s *Service) Sponsors(ctx context.Context, who Actor, userID string) ([]DirectoryObject, error) {
+	var out []DirectoryObject
+	err := s.read(ctx, func(tx Tx) error {
+		u, err := lookupUser(ctx, tx, userID)
+		if err != nil {
+			return err
+		}
+		for _, id := range u.SponsorIDs {
+			if o, err := directoryObject(ctx, tx, id); err == nil {
+				out = append(out, o)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// directoryObject finds a live user, group or service principal by id.
+func directoryObject(ctx context.Context, tx Tx, id string) (DirectoryObject, error) {
+	if u, err := tx.Users().Get(ctx, id); err == nil && !u.Deleted() {
+		return DirectoryObject{ID: id, Type: "#microsoft.graph.user"}, nil
+	}
+	if _, err := tx.Groups().Get(ctx, id); err == nil {
+		return DirectoryObject{ID: id, Type: "#microsoft.graph.group"}, nil
+	}
+	if _, err := tx.ServicePrincipals().Get(ctx, id); err == nil {
+		return DirectoryObject{ID: id, Type: "#microsoft.graph.servicePrincipal"}, nil
+	}
+	return DirectoryObject{}, Ec(KindNotFound, "ResourceNotFound", "directory object '%s' does not exist (no user, group or service principal has that id)", id)
+}
+
+func indexOf(list []string, s string) int {
+	for i, v := range list {
+		if v == s {
+			return i
+		}
+	}
+	return -1
+}

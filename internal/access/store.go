@@ -1,0 +1,112 @@
+package access
+
+import (
+	"context"
+	"strings"
+	"time"
+)
+
+// Store persists the domain. There are two implementations (sqlite, postgres) and one
+// conformance suite (accesstest) that both pass.
+type Store interface {
+	// Read runs fn in a read-only transaction that sees one consistent snapshot.
+	Read(ctx context.Context, fn func(Tx) error) error
+	// Write runs fn in one write transaction and commits it when fn returns nil; any error
+	// rolls everything back. fn may run more than once if the backend asks for a retry, so
+	// it must not have effects outside the transaction.
+	Write(ctx context.Context, fn func(Tx) error) error
+	// Close releases the database.
+	Close() error
+}
+
+// Key selects stored objects by one of their indexed properties.
+type Key struct{ Name, Value string }
+
+// The keys that collections index (not every collection has every key; asking a
+// collection for a key it lacks is a programming error and returns KindInternal).
+const (
+	KeyUPN       = "upn"       // users: userPrincipalName, case-insensitive, unique
+	KeyAppID     = "appId"     // servicePrincipals: appId, unique
+	KeyCatalog   = "catalog"   // resources, packages, policies, roleAssignments, resourceRequests
+	KeyOrigin    = "origin"    // resources: originSystem + "/" + lower(originId), unique per catalog
+	KeyPackage   = "package"   // roleScopes, policies
+	KeyResource  = "resource"  // roleScopes, appRoleAssignments (the service principal)
+	KeyPrincipal = "principal" // roleAssignments, appRoleAssignments
+	KeyHash      = "hash"      // tokens: the SHA-256 of the secret, unique
+	KeyUser      = "user"      // tokens
+)
+
+// By returns a Key.
+func By(name, value string) Key { return Key{name, value} }
+
+// Collection stores objects of one type, each with an id and a version.
+//
+// Get returns a NotFound error when the id is unknown. List returns the objects that
+// match every key, ordered by id. Put inserts the object when its Version is 0 and
+// otherwise updates it only if the stored version equals v.Version (else ErrVersionConflict,
+// or NotFound when it is gone); on success it sets v.Version to the new version. Put
+// returns a Conflict error when a unique key is already taken. Delete returns NotFound
+// when the id is unknown, and FailedPrecondition when other objects still refer to it.
+type Collection[T any] interface {
+	Get(ctx context.Context, id string) (T, error)
+	List(ctx context.Context, keys ...Key) ([]T, error)
+	Put(ctx context.Context, v *T) error
+	Delete(ctx context.Context, id string) error
+}
+
+// Tx is the view of the store inside one transaction.
+type Tx interface {
+	Users() Collection[User]
+	Groups() Collection[Group]
+	ServicePrincipals() Collection[ServicePrincipal]
+	AppRoleAssignments() Collection[AppRoleAssignment]
+	Sites() Collection[Site]
+	ConnectedOrganizations() Collection[ConnectedOrganization]
+	Catalogs() Collection[Catalog]
+	Resources() Collection[Resource]
+	ResourceRequests() Collection[ResourceRequest]
+	Packages() Collection[Package]
+	RoleScopes() Collection[RoleScope]
+	Policies() Collection[Policy]
+	RoleAssignments() Collection[RoleAssignment]
+	Tokens() Collection[Token]
+	Settings() Collection[Settings]
+
+	// Relate records that object is a member or owner of group; Conflict if it already is.
+	Relate(ctx context.Context, groupID string, rel Relation, objectID string) error
+	// Unrelate removes that relation; NotFound if there was none.
+	Unrelate(ctx context.Context, groupID string, rel Relation, objectID string) error
+	// Related lists the ids of the group's members or owners, ordered.
+	Related(ctx context.Context, groupID string, rel Relation) ([]string, error)
+	// RelatedTo lists the ids of the groups object is a member or owner of, ordered.
+	RelatedTo(ctx context.Context, objectID string, rel Relation) ([]string, error)
+
+	// AddIncompatible records that package pkgID is incompatible with another package or a
+	// group (kind IncompatiblePackage or IncompatibleGroup); Conflict if already recorded.
+	AddIncompatible(ctx context.Context, pkgID, kind, otherID string) error
+	// RemoveIncompatible removes it; NotFound if there was none.
+	RemoveIncompatible(ctx context.Context, pkgID, kind, otherID string) error
+	// Incompatible lists the ids the package is incompatible with, of one kind.
+	Incompatible(ctx context.Context, pkgID, kind string) ([]string, error)
+	// IncompatibleWith lists the packages that name otherID (of one kind) as incompatible.
+	IncompatibleWith(ctx context.Context, kind, otherID string) ([]string, error)
+
+	// PolicyVersion returns the policy as it was saved at the given version (POL-9).
+	PolicyVersion(ctx context.Context, policyID string, version int64) (Policy, error)
+}
+
+// Token is an API token: a secret shown once, stored as its SHA-256 hash, bound to a user.
+type Token struct {
+	Revision
+	ID              string     `json:"id"`
+	UserID          string     `json:"userId"`
+	Name            string     `json:"name"`
+	Hash            string     `json:"hash"`
+	CreatedDateTime time.Time  `json:"createdDateTime"`
+	ExpiresDateTime *time.Time `json:"expiresDateTime,omitempty"`
+	RevokedDateTime *time.Time `json:"revokedDateTime,omitempty"`
+}
+
+// OriginKey is the value of KeyOrigin for a resource: its origin system and case-folded
+// origin id.
+func OriginKey(system, originID string) string { return system + "/" + strings.ToLower(originID) }

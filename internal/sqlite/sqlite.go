@@ -1,0 +1,85 @@
+// Package sqlite opens Bestow's embedded database: SQLite through modernc.org/sqlite (pure
+// Go), in WAL mode with one writer connection and a small pool of readers.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"runtime"
+	"strings"
+
+	"github.com/bestowhq/bestow/internal/sqlstore"
+	sqlite3 "modernc.org/sqlite"
+	sqlite3lib "modernc.org/sqlite/lib"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Dialect returns the SQLite dialect for sqlstore.
+func Dialect() sqlstore.Dialect {
+	sub, _ := fs.Sub(migrations, "migrations")
+	return sqlstore.Dialect{
+		Name:       "sqlite",
+		Migrations: sub,
+		IsUnique: func(err error) bool {
+			return code(err) == sqlite3lib.SQLITE_CONSTRAINT_UNIQUE || code(err) == sqlite3lib.SQLITE_CONSTRAINT_PRIMARYKEY
+		},
+		IsForeignKey: func(err error) bool { return code(err) == sqlite3lib.SQLITE_CONSTRAINT_FOREIGNKEY },
+		IsRetryable: func(err error) bool {
+			c := code(err) & 0xff
+			return c == sqlite3lib.SQLITE_BUSY || c == sqlite3lib.SQLITE_LOCKED
+		},
+	}
+}
+
+func code(err error) int {
+	var e *sqlite3.Error
+	if errors.As(err, &e) {
+		return e.Code()
+	}
+	return 0
+}
+
+// Open opens (creating if needed) the SQLite database at path, applies migrations and
+// returns the store. Use ":memory:"-free paths: tests pass a file in a temp directory.
+func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
+	dsn := func(write bool) string {
+		q := url.Values{}
+		for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(1)"} {
+			q.Add("_pragma", p)
+		}
+		if write {
+			q.Set("_txlock", "immediate")
+		} else {
+			q.Add("_pragma", "query_only(1)")
+		}
+		return "file:" + strings.ReplaceAll(path, "?", "%3F") + "?" + q.Encode()
+	}
+	wdb, err := sql.Open("sqlite", dsn(true))
+	if err != nil {
+		return nil, err
+	}
+	wdb.SetMaxOpenConns(1)
+	wdb.SetMaxIdleConns(1)
+	wdb.SetConnMaxLifetime(0)
+	d := Dialect()
+	if _, err := sqlstore.Migrate(ctx, wdb, d); err != nil {
+		wdb.Close()
+		return nil, fmt.Errorf("sqlite %s: %w", path, err)
+	}
+	rdb, err := sql.Open("sqlite", dsn(false))
+	if err != nil {
+		wdb.Close()
+		return nil, err
+	}
+	n := max(2, runtime.GOMAXPROCS(0))
+	rdb.SetMaxOpenConns(n)
+	rdb.SetMaxIdleConns(n)
+	return sqlstore.New(rdb, wdb, d), nil
+}

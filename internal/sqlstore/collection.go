@@ -1,0 +1,200 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/bestowhq/bestow/internal/access"
+)
+
+// versioned is what every stored object is: a pointer with a revision.
+type versioned[T any] interface {
+	*T
+	Rev() int64
+	SetRev(int64)
+}
+
+// table describes how one object type is stored.
+type table[T any, P versioned[T]] struct {
+	name   string                                  // SQL table
+	what   string                                  // the object's name in messages: "user"
+	id     func(P) string                          // the object's id
+	cols   []string                                // extra indexed columns, in order
+	values func(P) []any                           // their values for an object
+	keys   map[string]string                       // access.Key name → column
+	unique func(P) string                          // message when a unique column is already taken
+	inUse  string                                  // message when a foreign key blocks delete
+	after  func(context.Context, *sql.Tx, P) error // runs after a successful Put
+}
+
+// coll is a table bound to a transaction; it implements access.Collection[T].
+type coll[T any, P versioned[T]] struct {
+	t  *table[T, P]
+	tx *sql.Tx
+	d  *Dialect
+}
+
+func (c coll[T, P]) Get(ctx context.Context, id string) (T, error) {
+	var zero T
+	var doc string
+	var ver int64
+	err := c.tx.QueryRowContext(ctx, `SELECT version, doc FROM `+c.t.name+` WHERE id = $1`, id).Scan(&ver, &doc)
+	if errors.Is(err, sql.ErrNoRows) {
+		return zero, notFound(c.t.what, id)
+	}
+	if err != nil {
+		return zero, c.wrap("get", err)
+	}
+	return c.decode(ver, doc)
+}
+
+func (c coll[T, P]) List(ctx context.Context, keys ...access.Key) ([]T, error) {
+	var where []string
+	var args []any
+	for _, k := range keys {
+		col, ok := c.t.keys[k.Name]
+		if !ok {
+			return nil, &access.Error{Kind: access.KindInternal, Msg: fmt.Sprintf("%s has no key %q", c.t.name, k.Name)}
+		}
+		args = append(args, k.Value)
+		where = append(where, fmt.Sprintf("%s = $%d", col, len(args)))
+	}
+	q := `SELECT version, doc FROM ` + c.t.name
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	q += ` ORDER BY id`
+	rows, err := c.tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, c.wrap("list", err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		var doc string
+		var ver int64
+		if err := rows.Scan(&ver, &doc); err != nil {
+			return nil, c.wrap("list", err)
+		}
+		v, err := c.decode(ver, doc)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, c.wrap("list", rows.Err())
+}
+
+func (c coll[T, P]) Put(ctx context.Context, v *T) error {
+	p := P(v)
+	doc, err := json.Marshal(v)
+	if err != nil {
+		return c.wrap("encode", err)
+	}
+	var vals []any
+	if c.t.values != nil {
+		vals = c.t.values(p)
+	}
+	id := c.t.id(p)
+	if p.Rev() == 0 {
+		cols := append([]string{"id", "version", "doc"}, c.t.cols...)
+		args := append([]any{id, int64(1), string(doc)}, vals...)
+		ph := make([]string, len(args))
+		for i := range ph {
+			ph[i] = fmt.Sprintf("$%d", i+1)
+		}
+		_, err = c.tx.ExecContext(ctx, `INSERT INTO `+c.t.name+` (`+strings.Join(cols, ", ")+`) VALUES (`+strings.Join(ph, ", ")+`)`, args...)
+		if err != nil {
+			return c.writeErr(p, err)
+		}
+		p.SetRev(1)
+	} else {
+		sets := []string{"version = version + 1", "doc = $3"}
+		args := []any{id, p.Rev(), string(doc)}
+		for i, col := range c.t.cols {
+			args = append(args, vals[i])
+			sets = append(sets, fmt.Sprintf("%s = $%d", col, len(args)))
+		}
+		res, err := c.tx.ExecContext(ctx, `UPDATE `+c.t.name+` SET `+strings.Join(sets, ", ")+` WHERE id = $1 AND version = $2`, args...)
+		if err != nil {
+			return c.writeErr(p, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			if _, err := c.Get(ctx, id); err != nil {
+				return err
+			}
+			return access.ErrVersionConflict
+		}
+		p.SetRev(p.Rev() + 1)
+	}
+	if c.t.after != nil {
+		return c.t.after(ctx, c.tx, p)
+	}
+	return nil
+}
+
+func (c coll[T, P]) Delete(ctx context.Context, id string) error {
+	res, err := c.tx.ExecContext(ctx, `DELETE FROM `+c.t.name+` WHERE id = $1`, id)
+	if err != nil {
+		if c.d.IsForeignKey(err) {
+			msg := c.t.inUse
+			if msg == "" {
+				msg = "other objects still refer to it"
+			}
+			return access.Ec(access.KindFailedPrecondition, "ObjectInUse", "%s '%s' cannot be deleted: %s", c.t.what, id, msg)
+		}
+		return c.wrap("delete", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return notFound(c.t.what, id)
+	}
+	return nil
+}
+
+func (c coll[T, P]) decode(ver int64, doc string) (T, error) {
+	var v T
+	if err := json.Unmarshal([]byte(doc), &v); err != nil {
+		return v, c.wrap("decode", err)
+	}
+	P(&v).SetRev(ver)
+	return v, nil
+}
+
+func (c coll[T, P]) writeErr(p P, err error) error {
+	switch {
+	case c.d.IsUnique(err):
+		msg := "an object with the same key already exists"
+		if c.t.unique != nil {
+			msg = c.t.unique(p)
+		}
+		return access.Ec(access.KindConflict, "Conflict", "%s", msg)
+	case c.d.IsForeignKey(err):
+		return access.Ec(access.KindFailedPrecondition, "ReferenceNotFound", "the %s refers to an object that does not exist (or was just deleted)", c.t.what)
+	}
+	return c.wrap("write", err)
+}
+
+func (c coll[T, P]) wrap(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return wrapErr(c.d, c.t.name+" "+op, err)
+}
+
+func wrapErr(d *Dialect, op string, err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return &access.Error{Kind: access.KindTransient, Code: "RequestTimeout", Msg: op + ": the request was canceled or timed out", Err: err}
+	}
+	if d.IsRetryable(err) {
+		return &access.Error{Kind: access.KindTransient, Code: "ServiceUnavailable", Msg: op + ": the database is busy; retry", Err: err}
+	}
+	return &access.Error{Kind: access.KindInternal, Code: "InternalServerError", Msg: op, Err: err}
+}
+
+func notFound(what, id string) error {
+	return access.Ec(access.KindNotFound, "ResourceNotFound", "%s '%s' does not exist", what, id)
+}

@@ -1,0 +1,109 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/bestowhq/bestow/internal/access"
+)
+
+// Store implements access.Store. Reads go to rdb; writes go to wdb, which for SQLite is a
+// single connection (one writer) and for PostgreSQL may be the same pool as rdb.
+type Store struct {
+	rdb, wdb *sql.DB
+	d        *Dialect
+}
+
+// New returns a Store over already-opened and migrated databases.
+func New(rdb, wdb *sql.DB, d Dialect) *Store { return &Store{rdb: rdb, wdb: wdb, d: &d} }
+
+// DB returns the write database, for migrations and benchmarks.
+func (s *Store) DB() *sql.DB { return s.wdb }
+
+// Close closes both databases.
+func (s *Store) Close() error {
+	err := s.wdb.Close()
+	if s.rdb != s.wdb {
+		err = errors.Join(err, s.rdb.Close())
+	}
+	return err
+}
+
+// Read implements access.Store.
+func (s *Store) Read(ctx context.Context, fn func(access.Tx) error) error {
+	return s.run(ctx, s.rdb, true, fn)
+}
+
+// Write implements access.Store. It retries the transaction a few times when the
+// database reports a serialization failure, deadlock or busy database.
+func (s *Store) Write(ctx context.Context, fn func(access.Tx) error) error {
+	var err error
+	for attempt := 0; attempt < 5; attempt++ {
+		err = s.run(ctx, s.wdb, false, fn)
+		if err == nil || !s.d.IsRetryable(errors.Unwrap(err)) && !s.d.IsRetryable(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(attempt+1) * 10 * time.Millisecond):
+		}
+	}
+	return err
+}
+
+func (s *Store) run(ctx context.Context, db *sql.DB, readOnly bool, fn func(access.Tx) error) error {
+	tx, err := db.BeginTx(ctx, &sql.TxOptions{ReadOnly: readOnly && s.d.Name == "postgres"})
+	if err != nil {
+		return wrapErr(s.d, "begin", err)
+	}
+	if err := fn(&txn{tx: tx, d: s.d}); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if readOnly {
+		return tx.Rollback()
+	}
+	if err := tx.Commit(); err != nil {
+		return wrapErr(s.d, "commit", err)
+	}
+	return nil
+}
+
+// txn implements access.Tx.
+type txn struct {
+	tx *sql.Tx
+	d  *Dialect
+}
+
+func bind[T any, P versioned[T]](t *table[T, P], x *txn) access.Collection[T] {
+	return coll[T, P]{t: t, tx: x.tx, d: x.d}
+}
+
+func (x *txn) Users() access.Collection[access.User]   { return bind(users, x) }
+func (x *txn) Groups() access.Collection[access.Group] { return bind(groups, x) }
+func (x *txn) ServicePrincipals() access.Collection[access.ServicePrincipal] {
+	return bind(servicePrincipals, x)
+}
+func (x *txn) AppRoleAssignments() access.Collection[access.AppRoleAssignment] {
+	return bind(appRoleAssignments, x)
+}
+func (x *txn) Sites() access.Collection[access.Site] { return bind(sites, x) }
+func (x *txn) ConnectedOrganizations() access.Collection[access.ConnectedOrganization] {
+	return bind(connectedOrganizations, x)
+}
+func (x *txn) Catalogs() access.Collection[access.Catalog]   { return bind(catalogs, x) }
+func (x *txn) Resources() access.Collection[access.Resource] { return bind(resources, x) }
+func (x *txn) ResourceRequests() access.Collection[access.ResourceRequest] {
+	return bind(resourceRequests, x)
+}
+func (x *txn) Packages() access.Collection[access.Package]     { return bind(packages, x) }
+func (x *txn) RoleScopes() access.Collection[access.RoleScope] { return bind(roleScopes, x) }
+func (x *txn) Policies() access.Collection[access.Policy]      { return bind(policies, x) }
+func (x *txn) RoleAssignments() access.Collection[access.RoleAssignment] {
+	return bind(roleAssignments, x)
+}
+func (x *txn) Tokens() access.Collection[access.Token]      { return bind(tokens, x) }
+func (x *txn) Settings() access.Collection[access.Settings] { return bind(settings, x) }

@@ -1,0 +1,144 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/bestowhq/bestow/internal/access"
+)
+
+// The tables, one per stored type. Columns beyond id, version and doc exist for lookups
+// (keys) and for the constraints that the database enforces.
+var (
+	users = &table[access.User, *access.User]{
+		name: "users", what: "user",
+		id:     func(u *access.User) string { return u.ID },
+		cols:   []string{"upn"},
+		values: func(u *access.User) []any { return []any{strings.ToLower(u.UserPrincipalName)} },
+		keys:   map[string]string{access.KeyUPN: "upn"},
+		unique: func(u *access.User) string {
+			return fmt.Sprintf("a user with userPrincipalName '%s' already exists; choose another", u.UserPrincipalName)
+		},
+	}
+	groups = &table[access.Group, *access.Group]{
+		name: "groups", what: "group",
+		id: func(g *access.Group) string { return g.ID },
+	}
+	servicePrincipals = &table[access.ServicePrincipal, *access.ServicePrincipal]{
+		name: "service_principals", what: "service principal",
+		id:     func(s *access.ServicePrincipal) string { return s.ID },
+		cols:   []string{"app_id"},
+		values: func(s *access.ServicePrincipal) []any { return []any{s.AppID} },
+		keys:   map[string]string{access.KeyAppID: "app_id"},
+		unique: func(s *access.ServicePrincipal) string {
+			return fmt.Sprintf("a service principal with appId '%s' already exists", s.AppID)
+		},
+		inUse: "it still has app role assignments",
+	}
+	appRoleAssignments = &table[access.AppRoleAssignment, *access.AppRoleAssignment]{
+		name: "app_role_assignments", what: "app role assignment",
+		id:     func(a *access.AppRoleAssignment) string { return a.ID },
+		cols:   []string{"resource_id", "principal_id", "grant_key"},
+		values: func(a *access.AppRoleAssignment) []any { return []any{a.ResourceID, a.PrincipalID, a.AppRoleID} },
+		keys:   map[string]string{access.KeyResource: "resource_id", access.KeyPrincipal: "principal_id"},
+		unique: func(a *access.AppRoleAssignment) string {
+			return fmt.Sprintf("principal '%s' already holds app role '%s' of '%s'", a.PrincipalID, a.AppRoleID, a.ResourceDisplayName)
+		},
+	}
+	sites = &table[access.Site, *access.Site]{
+		name: "sites", what: "site",
+		id: func(s *access.Site) string { return s.ID },
+	}
+	connectedOrganizations = &table[access.ConnectedOrganization, *access.ConnectedOrganization]{
+		name: "connected_organizations", what: "connected organization",
+		id: func(o *access.ConnectedOrganization) string { return o.ID },
+	}
+	catalogs = &table[access.Catalog, *access.Catalog]{
+		name: "catalogs", what: "catalog",
+		id:    func(c *access.Catalog) string { return c.ID },
+		inUse: "it still holds access packages or resources",
+	}
+	resources = &table[access.Resource, *access.Resource]{
+		name: "resources", what: "resource",
+		id:   func(r *access.Resource) string { return r.ID },
+		cols: []string{"catalog_id", "origin"},
+		values: func(r *access.Resource) []any {
+			return []any{r.CatalogID, access.OriginKey(r.OriginSystem, r.OriginID)}
+		},
+		keys: map[string]string{access.KeyCatalog: "catalog_id", access.KeyOrigin: "origin"},
+		unique: func(r *access.Resource) string {
+			return fmt.Sprintf("the resource '%s' (%s) is already in this catalog", r.DisplayName, r.OriginID)
+		},
+		inUse: "access packages in its catalog still use its roles",
+	}
+	resourceRequests = &table[access.ResourceRequest, *access.ResourceRequest]{
+		name: "resource_requests", what: "resource request",
+		id:     func(r *access.ResourceRequest) string { return r.ID },
+		cols:   []string{"catalog_id"},
+		values: func(r *access.ResourceRequest) []any { return []any{r.CatalogID} },
+		keys:   map[string]string{access.KeyCatalog: "catalog_id"},
+	}
+	packages = &table[access.Package, *access.Package]{
+		name: "packages", what: "access package",
+		id:     func(p *access.Package) string { return p.ID },
+		cols:   []string{"catalog_id"},
+		values: func(p *access.Package) []any { return []any{p.CatalogID} },
+		keys:   map[string]string{access.KeyCatalog: "catalog_id"},
+		inUse:  "it still has policies, resource roles or assignments",
+	}
+	roleScopes = &table[access.RoleScope, *access.RoleScope]{
+		name: "role_scopes", what: "resource role scope",
+		id:   func(r *access.RoleScope) string { return r.ID },
+		cols: []string{"package_id", "resource_id", "role_key"},
+		values: func(r *access.RoleScope) []any {
+			return []any{r.PackageID, r.ResourceID, r.Role.ID + "/" + r.Scope.ID}
+		},
+		keys: map[string]string{access.KeyPackage: "package_id", access.KeyResource: "resource_id"},
+		unique: func(r *access.RoleScope) string {
+			return fmt.Sprintf("the access package already has role '%s' at scope '%s'", r.Role.DisplayName, r.Scope.DisplayName)
+		},
+	}
+	policies = &table[access.Policy, *access.Policy]{
+		name: "policies", what: "assignment policy",
+		id:     func(p *access.Policy) string { return p.ID },
+		cols:   []string{"package_id", "catalog_id"},
+		values: func(p *access.Policy) []any { return []any{p.PackageID, p.CatalogID} },
+		keys:   map[string]string{access.KeyPackage: "package_id", access.KeyCatalog: "catalog_id"},
+		after:  savePolicyVersion,
+	}
+	roleAssignments = &table[access.RoleAssignment, *access.RoleAssignment]{
+		name: "role_assignments", what: "role assignment",
+		id:   func(r *access.RoleAssignment) string { return r.ID },
+		cols: []string{"principal_id", "catalog_id", "grant_key"},
+		values: func(r *access.RoleAssignment) []any {
+			return []any{r.PrincipalID, r.CatalogID(), r.RoleDefinitionID + r.AppScopeID}
+		},
+		keys: map[string]string{access.KeyPrincipal: "principal_id", access.KeyCatalog: "catalog_id"},
+		unique: func(r *access.RoleAssignment) string {
+			return fmt.Sprintf("principal '%s' already holds role '%s' at scope '%s'", r.PrincipalID, r.RoleDefinitionID, r.AppScopeID)
+		},
+	}
+	tokens = &table[access.Token, *access.Token]{
+		name: "tokens", what: "token",
+		id:     func(t *access.Token) string { return t.ID },
+		cols:   []string{"hash", "user_id"},
+		values: func(t *access.Token) []any { return []any{t.Hash, t.UserID} },
+		keys:   map[string]string{access.KeyHash: "hash", access.KeyUser: "user_id"},
+	}
+	settings = &table[access.Settings, *access.Settings]{
+		name: "settings", what: "settings",
+		id: func(s *access.Settings) string { return s.ID },
+	}
+)
+
+func savePolicyVersion(ctx context.Context, tx *sql.Tx, p *access.Policy) error {
+	doc, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO policy_versions (policy_id, version, doc) VALUES ($1, $2, $3)`, p.ID, p.Version, string(doc))
+	return err
+}
