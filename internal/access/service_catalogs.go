@@ -179,3 +179,17 @@ func (s *Service) GetResource(ctx context.Context, who Actor, catalogID, id stri
 	})
 	return r, err
 }
+
+// ResourceByID returns a resource of any catalog the actor may read.
+func (s *Service) ResourceByID(ctx context.Context, who Actor, id string) (Resource, error) {
+	var r Resource
+	err := s.read(ctx, func(tx Tx) error {
+		var err error
+		if r, err = tx.Resources().Get(ctx, id); err != nil {
+			return err
+		}
+		_, err = catalogAs(ctx, tx, who, ActReadCatalog, r.CatalogID)
+		return err
+	})
+	return r, err
+}

@@ -1,0 +1,128 @@
+// Package graphapi serves Bestow's REST API in the Microsoft Graph v1.0 dialect
+// (entitlement management, the built-in directory, role management) plus Bestow's own
+// additions under /bestow/v1. It translates HTTP to calls of access.Service and back;
+// it holds no rules of its own.
+package graphapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/bestowhq/bestow/internal/access"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// API is the HTTP API.
+type API struct {
+	svc     *access.Service
+	log     *slog.Logger
+	routes  []route
+	types   types
+	metrics *metrics
+}
+
+// route is one endpoint; the table drives both the mux and /openapi.json.
+type route struct {
+	method, pattern string
+	summary         string
+	typ             string // Graph type returned, for the OpenAPI document
+	public          bool   // no token needed
+	h               http.HandlerFunc
+}
+
+// New returns the API over svc. reg may be nil for no metrics.
+func New(svc *access.Service, log *slog.Logger, reg prometheus.Registerer) *API {
+	a := &API{svc: svc, log: log}
+	a.types = a.newTypes()
+	a.metrics = newMetrics(reg)
+	a.routes = a.routeTable()
+	return a
+}
+
+// Handler returns the HTTP handler with every route, authentication, logging, metrics
+// and panic recovery.
+func (a *API) Handler() http.Handler {
+	mux := http.NewServeMux()
+	for _, rt := range a.routes {
+		h := rt.h
+		if !rt.public {
+			h = a.authenticate(h)
+		}
+		mux.Handle(rt.method+" "+rt.pattern, a.instrument(rt.pattern, h))
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		a.writeError(w, r, access.Ec(access.KindNotFound, "Request_UnsupportedQuery",
+			"%s %s is not an endpoint of this server; /openapi.json lists them all", r.Method, r.URL.Path))
+	})
+	return a.recover(mux)
+}
+
+type actorKey struct{}
+
+// actorOf returns the authenticated actor of a request.
+func actorOf(r *http.Request) access.Actor {
+	who, _ := r.Context().Value(actorKey{}).(access.Actor)
+	return who
+}
+
+// WithActor returns ctx carrying who, for handlers called in-process.
+func WithActor(ctx context.Context, who access.Actor) context.Context {
+	return context.WithValue(ctx, actorKey{}, who)
+}
+
+func (a *API) authenticate(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		h := r.Header.Get("Authorization")
+		tok, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok || strings.TrimSpace(tok) == "" {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="bestow"`)
+			a.writeError(w, r, access.Ec(access.KindUnauthenticated, "InvalidAuthenticationToken",
+				"Access token is empty: send 'Authorization: Bearer <token>'; create a token with 'bestow token create --user UPN'"))
+			return
+		}
+		who, err := a.svc.Authenticate(r.Context(), strings.TrimSpace(tok))
+		if err != nil {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="bestow", error="invalid_token"`)
+			a.writeError(w, r, err)
+			return
+		}
+		next(w, r.WithContext(WithActor(r.Context(), who)))
+	}
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusWriter) WriteHeader(code int) { s.status = code; s.ResponseWriter.WriteHeader(code) }
+
+func (a *API) instrument(pattern string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(sw, r)
+		d := time.Since(start)
+		a.metrics.observe(r.Method, pattern, sw.status, d)
+		a.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", sw.status, "duration", d)
+	})
+}
+
+func (a *API) recover(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				a.log.Error("panic", "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+				a.writeError(w, r, access.E(access.KindInternal, "panic"))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,142 @@
+package graphapi
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/bestowhq/bestow/internal/access"
+)
+
+// body is a parsed JSON request body.
+type body = map[string]json.RawMessage
+
+// merge returns a change function that applies a PATCH body to an object: properties
+// present in the body replace the stored ones; absent ones stay as they are.
+func merge[T any](patch body, readOnly ...string) func(*T) error {
+	return func(v *T) error {
+		cur := body{}
+		data, err := json.Marshal(v)
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal(data, &cur); err != nil {
+			return err
+		}
+		for k, val := range patch {
+			if strings.HasPrefix(k, "@odata") || strings.Contains(k, "@odata.bind") || contains(readOnly, k) {
+				continue
+			}
+			cur[k] = val
+		}
+		var next T
+		if err := decodeInto(cur, &next); err != nil {
+			return err
+		}
+		*v = next
+		return nil
+	}
+}
+
+// readOnlyProps are never taken from a PATCH body.
+var readOnlyProps = []string{"id", "createdDateTime", "modifiedDateTime", "deletedDateTime"}
+
+// handle adapts a handler that returns an error.
+func (a *API) handle(fn func(w http.ResponseWriter, r *http.Request) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := fn(w, r); err != nil {
+			a.writeError(w, r, err)
+		}
+	}
+}
+
+// listOf answers a collection from a service call.
+func listOf[T any](a *API, t *entityType, fetch func(r *http.Request, who access.Actor) ([]T, error)) http.HandlerFunc {
+	return a.handle(func(w http.ResponseWriter, r *http.Request) error {
+		list, err := fetch(r, actorOf(r))
+		if err != nil {
+			return err
+		}
+		a.writeList(w, r, t, toObjs(list))
+		return nil
+	})
+}
+
+// oneOf answers a single object from a service call.
+func oneOf[T any](a *API, t *entityType, fetch func(r *http.Request, who access.Actor) (T, error)) http.HandlerFunc {
+	return a.handle(func(w http.ResponseWriter, r *http.Request) error {
+		v, err := fetch(r, actorOf(r))
+		if err != nil {
+			return err
+		}
+		a.writeOne(w, r, http.StatusOK, t, toObj(v))
+		return nil
+	})
+}
+
+// createOf answers a POST that creates an object: 201 with the object.
+func createOf[T any](a *API, t *entityType, graphType string, create func(r *http.Request, who access.Actor, b body) (T, error)) http.HandlerFunc {
+	return a.handle(func(w http.ResponseWriter, r *http.Request) error {
+		b, err := readBody(r)
+		if err != nil {
+			return err
+		}
+		if err := checkType(b, graphType); err != nil {
+			return err
+		}
+		v, err := create(r, actorOf(r), b)
+		if err != nil {
+			return err
+		}
+		a.writeOne(w, r, http.StatusCreated, t, toObj(v))
+		return nil
+	})
+}
+
+// patchOf answers a PATCH: 204 on success.
+func patchOf[T any](a *API, graphType string, change func(r *http.Request, who access.Actor, fn func(*T) error) error, readOnly ...string) http.HandlerFunc {
+	return a.handle(func(w http.ResponseWriter, r *http.Request) error {
+		b, err := readBody(r)
+		if err != nil {
+			return err
+		}
+		if err := checkType(b, graphType); err != nil {
+			return err
+		}
+		if err := change(r, actorOf(r), merge[T](b, append(readOnly, readOnlyProps...)...)); err != nil {
+			return err
+		}
+		noContent(w)
+		return nil
+	})
+}
+
+// deleteOf answers a DELETE: 204 on success.
+func (a *API) deleteOf(del func(r *http.Request, who access.Actor) error) http.HandlerFunc {
+	return a.handle(func(w http.ResponseWriter, r *http.Request) error {
+		if err := del(r, actorOf(r)); err != nil {
+			return err
+		}
+		noContent(w)
+		return nil
+	})
+}
+
+// refOf answers a POST …/$ref: the body names the object by @odata.id; 204 on success.
+func (a *API) refOf(add func(r *http.Request, who access.Actor, id string) error) http.HandlerFunc {
+	return a.handle(func(w http.ResponseWriter, r *http.Request) error {
+		b, err := readBody(r)
+		if err != nil {
+			return err
+		}
+		id, err := refID(b)
+		if err != nil {
+			return err
+		}
+		if err := add(r, actorOf(r), id); err != nil {
+			return err
+		}
+		noContent(w)
+		return nil
+	})
+}

@@ -1,0 +1,297 @@
+package graphapi
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/bestowhq/bestow/internal/access"
+	"github.com/bestowhq/bestow/internal/odata"
+)
+
+// obj is an object in its JSON form, including storage-only properties.
+type obj = map[string]any
+
+// expander returns the value of a navigation property of item, shaped by q.
+type expander func(ctx context.Context, who access.Actor, item obj, q odata.Query) (any, error)
+
+// entityType describes how one Graph type is shown: which stored properties are hidden,
+// which properties $filter and $orderby may use, and which navigation properties
+// $expand can follow.
+type entityType struct {
+	name   string
+	hidden []string
+	expand map[string]expander
+	props  *odata.Properties
+	// augment adds derived properties (parents as {"id": …}) to a stored object, so
+	// that filters on paths such as catalog/id work; they are hidden unless expanded.
+	augment func(obj)
+}
+
+// newType builds an entityType whose filterable properties are the visible top-level
+// properties of example plus the extra paths given.
+func newType(name string, example any, hidden []string, extra ...string) *entityType {
+	t := &entityType{name: name, hidden: hidden, expand: map[string]expander{}}
+	m := toObj(example)
+	var names []string
+	for k := range m {
+		if !contains(hidden, k) {
+			names = append(names, k)
+		}
+	}
+	names = append(names, extra...)
+	sort.Strings(names)
+	t.props = &odata.Properties{TypeName: name, Names: names}
+	return t
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// toObj converts a value to its JSON object form.
+func toObj(v any) obj {
+	data, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // domain types always marshal
+	}
+	var m obj
+	if err := json.Unmarshal(data, &m); err != nil {
+		panic(err)
+	}
+	return m
+}
+
+// toObjs converts a slice of values.
+func toObjs[T any](list []T) []obj {
+	out := make([]obj, len(list))
+	for i := range list {
+		out[i] = toObj(list[i])
+	}
+	return out
+}
+
+// render shapes one object for output: hidden properties removed, navigation
+// properties expanded, $select applied.
+func (t *entityType) render(ctx context.Context, who access.Actor, full obj, q odata.Query) (obj, error) {
+	if t.augment != nil {
+		t.augment(full)
+	}
+	out := make(obj, len(full)+len(q.Expand))
+	for k, v := range full {
+		if !contains(t.hidden, k) {
+			out[k] = v
+		}
+	}
+	for _, e := range q.Expand {
+		names := []string{e.Path}
+		if e.Path == "*" {
+			names = names[:0]
+			for n := range t.expand {
+				names = append(names, n)
+			}
+		}
+		for _, n := range names {
+			x, ok := t.expand[n]
+			if !ok {
+				return nil, badRequest("$expand: '%s' is not a navigation property of %s; it has: %s", n, t.name, strings.Join(t.navNames(), ", "))
+			}
+			v, err := x(ctx, who, full, e.Query)
+			if err != nil {
+				return nil, err
+			}
+			out[n] = v
+		}
+	}
+	if len(q.Select) > 0 {
+		sel := obj{}
+		for _, s := range q.Select {
+			if _, known := full[s]; !known && !contains(t.props.Names, s) && t.expand[s] == nil {
+				return nil, badRequest("$select: '%s' is not a property of %s", s, t.name)
+			}
+			if v, ok := out[s]; ok {
+				sel[s] = v
+			}
+		}
+		for _, e := range q.Expand {
+			if v, ok := out[e.Path]; ok {
+				sel[e.Path] = v
+			}
+		}
+		sel["id"] = out["id"]
+		out = sel
+	}
+	return out, nil
+}
+
+func (t *entityType) navNames() []string {
+	var n []string
+	for k := range t.expand {
+		n = append(n, k)
+	}
+	sort.Strings(n)
+	return n
+}
+
+// filterOrder applies $filter, $orderby, $skip and $top to objects.
+func (t *entityType) page(items []obj, q odata.Query) ([]obj, int, error) {
+	if t.augment != nil {
+		for _, m := range items {
+			t.augment(m)
+		}
+	}
+	if q.Filter != nil {
+		if err := odata.Validate(q.Filter, "$filter", t.props); err != nil {
+			return nil, 0, err
+		}
+	}
+	for _, o := range q.OrderBy {
+		if !contains(t.props.Names, o.Path) {
+			return nil, 0, badRequest("$orderby: '%s' is not a property of %s", o.Path, t.name)
+		}
+	}
+	return odata.Apply(items, q)
+}
+
+// renderList shapes a list for an expanded navigation property (no paging links).
+func (t *entityType) renderList(ctx context.Context, who access.Actor, items []obj, q odata.Query) ([]obj, error) {
+	matched, _, err := t.page(items, q)
+	if err != nil {
+		return nil, err
+	}
+	if q.Skip > 0 {
+		matched = matched[min(q.Skip, len(matched)):]
+	}
+	if q.Top >= 0 && q.Top < len(matched) {
+		matched = matched[:q.Top]
+	}
+	out := make([]obj, 0, len(matched))
+	for _, m := range matched {
+		r, err := t.render(ctx, who, m, q)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// defaultPageSize is the page size when the client sends no $top.
+const defaultPageSize = 100
+
+// writeList answers a collection request: filter, order, page with $top/$skip and an
+// absolute @odata.nextLink carrying a $skiptoken, expand and select.
+func (a *API) writeList(w http.ResponseWriter, r *http.Request, t *entityType, items []obj) {
+	q, err := odata.ParseQuery(r.URL.Query())
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	matched, total, err := t.page(items, q)
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	offset := q.Skip
+	if q.SkipToken != "" {
+		offset, err = decodeSkipToken(q.SkipToken)
+		if err != nil {
+			a.writeError(w, r, err)
+			return
+		}
+	}
+	size := defaultPageSize
+	if q.Top >= 0 {
+		size = q.Top
+	}
+	offset = min(offset, len(matched))
+	end := min(offset+size, len(matched))
+	out := make([]obj, 0, end-offset)
+	for _, m := range matched[offset:end] {
+		ro, err := t.render(r.Context(), actorOf(r), m, q)
+		if err != nil {
+			a.writeError(w, r, err)
+			return
+		}
+		out = append(out, ro)
+	}
+	body := obj{"@odata.context": absURL(r, "/v1.0/$metadata#"+t.name), "value": out}
+	if q.Count {
+		body["@odata.count"] = total
+	}
+	if end < len(matched) {
+		next := *r.URL
+		v := next.Query()
+		v.Del("$skip")
+		v.Del("skip")
+		v.Set("$skiptoken", encodeSkipToken(end))
+		if q.Top < 0 {
+			v.Set("$top", strconv.Itoa(size))
+		}
+		next.RawQuery = v.Encode()
+		body["@odata.nextLink"] = absURL(r, next.Path+"?"+next.RawQuery)
+	}
+	writeJSON(w, http.StatusOK, body)
+}
+
+// writeOne answers a single-object request with $expand and $select.
+func (a *API) writeOne(w http.ResponseWriter, r *http.Request, status int, t *entityType, full obj) {
+	q, err := odata.ParseQuery(r.URL.Query())
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	out, err := t.render(r.Context(), actorOf(r), full, q)
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	out["@odata.context"] = absURL(r, "/v1.0/$metadata#"+t.name+"/$entity")
+	writeJSON(w, status, out)
+}
+
+func encodeSkipToken(offset int) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("o:" + strconv.Itoa(offset)))
+}
+
+func decodeSkipToken(tok string) (int, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(tok)
+	if err == nil {
+		if n, err := strconv.Atoi(strings.TrimPrefix(string(raw), "o:")); err == nil && n >= 0 && strings.HasPrefix(string(raw), "o:") {
+			return n, nil
+		}
+	}
+	return 0, badRequest("$skiptoken '%s' is not valid; use the @odata.nextLink of the previous page as it is", tok)
+}
+
+// absURL makes an absolute URL on the server the request came to.
+func absURL(r *http.Request, path string) string {
+	scheme := "http"
+	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
+		scheme = "https"
+	}
+	host := r.Host
+	if h := r.Header.Get("X-Forwarded-Host"); h != "" {
+		host = h
+	}
+	u := url.URL{Scheme: scheme, Host: host}
+	return u.String() + path
+}
+
+func str(o obj, k string) string {
+	s, _ := o[k].(string)
+	return s
+}
+
+var _ = fmt.Sprint
