@@ -161,7 +161,9 @@ func (t *entityType) page(items []obj, q odata.Query) ([]obj, int, error) {
 			return nil, 0, badRequest("$orderby: '%s' is not a property of %s", o.Path, t.name)
 		}
 	}
-	return odata.Apply(items, q)
+	all := q
+	all.Top, all.Skip = -1, 0 // paging is done by the caller
+	return odata.Apply(items, all)
 }
 
 // renderList shapes a list for an expanded navigation property (no paging links).

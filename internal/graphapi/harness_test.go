@@ -1,0 +1,252 @@
+package graphapi_test
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/bestowhq/bestow/internal/access"
+	"github.com/bestowhq/bestow/internal/graphapi"
+	"github.com/bestowhq/bestow/internal/postgres"
+	"github.com/bestowhq/bestow/internal/sqlite"
+)
+
+const em = "/v1.0/identityGovernance/entitlementManagement"
+
+// harness is a running API over a fresh database, with a Global Administrator.
+type harness struct {
+	t     *testing.T
+	svc   *access.Service
+	srv   *httptest.Server
+	admin string // token
+	adminID string
+}
+
+var pgSeq atomic.Int64
+
+// backends runs fn once per database: SQLite always, PostgreSQL when
+// BESTOW_TEST_POSTGRES is set.
+func backends(t *testing.T, fn func(t *testing.T, h *harness)) {
+	t.Run("sqlite", func(t *testing.T) {
+		s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "b.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fn(t, newHarness(t, s))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		base := os.Getenv("BESTOW_TEST_POSTGRES")
+		if base == "" {
+			t.Skip("BESTOW_TEST_POSTGRES is not set")
+		}
+		schema := fmt.Sprintf("api%d_%d", os.Getpid(), pgSeq.Add(1))
+		db, err := sql.Open("pgx", base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec("DROP SCHEMA IF EXISTS " + schema + " CASCADE; CREATE SCHEMA " + schema); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Exec("DROP SCHEMA " + schema + " CASCADE"); db.Close() })
+		u, _ := url.Parse(base)
+		q := u.Query()
+		q.Set("search_path", schema)
+		u.RawQuery = q.Encode()
+		s, err := postgres.Open(context.Background(), u.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		fn(t, newHarness(t, s))
+	})
+}
+
+func newHarness(t *testing.T, store access.Store) *harness {
+	t.Helper()
+	svc := access.NewService(store, nil, nil)
+	ctx := context.Background()
+	if err := svc.Init(ctx); err != nil {
+		t.Fatal(err)
+	}
+	u, tok, err := svc.Bootstrap(ctx, "admin@bestow.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv := httptest.NewServer(graphapi.New(svc, log, nil).Handler())
+	t.Cleanup(func() { srv.Close(); store.Close() })
+	return &harness{t: t, svc: svc, srv: srv, admin: tok, adminID: u.ID}
+}
+
+// resp is a decoded response.
+type resp struct {
+	status int
+	body   map[string]any
+	raw    string
+}
+
+func (r resp) str(path string) string {
+	var v any = r.body
+	for _, p := range strings.Split(path, ".") {
+		m, _ := v.(map[string]any)
+		v = m[p]
+	}
+	s, _ := v.(string)
+	return s
+}
+
+func (r resp) list() []map[string]any {
+	vs, _ := r.body["value"].([]any)
+	out := make([]map[string]any, 0, len(vs))
+	for _, v := range vs {
+		out = append(out, v.(map[string]any))
+	}
+	return out
+}
+
+func (r resp) errMsg() string { return r.str("error.message") }
+
+// call sends a request as the holder of tok. body may be a string (sent as is) or a
+// value (sent as JSON).
+func (h *harness) call(tok, method, path string, body any) resp {
+	h.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	default:
+		data, err := json.Marshal(b)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		rd = bytes.NewReader(data)
+	}
+	target := path
+	if !strings.HasPrefix(path, "http") {
+		target = h.srv.URL + strings.ReplaceAll(path, " ", "%20")
+	}
+	req, err := http.NewRequest(method, target, rd)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	data, _ := io.ReadAll(res.Body)
+	out := resp{status: res.StatusCode, raw: string(data)}
+	if len(data) > 0 {
+		if err := json.Unmarshal(data, &out.body); err != nil {
+			h.t.Fatalf("%s %s: response is not JSON: %s", method, path, data)
+		}
+	}
+	if res.StatusCode >= 400 && (out.str("error.code") == "" || out.str("error.message") == "") {
+		h.t.Fatalf("%s %s: error response without code and message: %s", method, path, data)
+	}
+	return out
+}
+
+// must sends a request and fails the test unless the status is want.
+func (h *harness) must(tok, method, path string, body any, want int) resp {
+	h.t.Helper()
+	r := h.call(tok, method, path, body)
+	if r.status != want {
+		h.t.Fatalf("%s %s: status %d, want %d: %s", method, path, r.status, want, r.raw)
+	}
+	return r
+}
+
+// fails sends a request, expects status want and an error message containing every
+// one of the fragments.
+func (h *harness) fails(tok, method, path string, body any, want int, fragments ...string) resp {
+	h.t.Helper()
+	r := h.must(tok, method, path, body, want)
+	for _, f := range fragments {
+		if !strings.Contains(r.errMsg(), f) {
+			h.t.Errorf("%s %s: error message %q does not mention %q", method, path, r.errMsg(), f)
+		}
+	}
+	return r
+}
+
+// user creates a user and returns its id and a token for it.
+func (h *harness) user(upn string) (id, tok string) {
+	h.t.Helper()
+	r := h.must(h.admin, "POST", "/v1.0/users", map[string]any{"displayName": upn, "userPrincipalName": upn, "accountEnabled": true, "mailNickname": "x"}, 201)
+	id = r.str("id")
+	secret, _, err := h.svc.CreateToken(context.Background(), id, "test", 0)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return id, secret
+}
+
+// grant gives principal a role, tenant-wide (catalog "") or in a catalog.
+func (h *harness) grant(principal, role, catalog string) string {
+	h.t.Helper()
+	body := map[string]any{"principalId": principal, "roleDefinitionId": role, "directoryScopeId": "/"}
+	if catalog != "" {
+		body["appScopeId"] = "/AccessPackageCatalog/" + catalog
+	}
+	return h.must(h.admin, "POST", "/v1.0/roleManagement/entitlementManagement/roleAssignments", body, 201).str("id")
+}
+
+func (h *harness) group(body map[string]any) string {
+	h.t.Helper()
+	if _, ok := body["securityEnabled"]; !ok {
+		body["securityEnabled"] = true
+	}
+	body["mailNickname"] = "g"
+	return h.must(h.admin, "POST", "/v1.0/groups", body, 201).str("id")
+}
+
+func (h *harness) catalog(tok, name string) string {
+	h.t.Helper()
+	return h.must(tok, "POST", em+"/catalogs", map[string]any{"displayName": name, "state": "published"}, 201).str("id")
+}
+
+func (h *harness) addResource(tok, catalog, system, origin string) resp {
+	h.t.Helper()
+	return h.call(tok, "POST", em+"/resourceRequests", map[string]any{"requestType": "adminAdd",
+		"resource": map[string]any{"originId": origin, "originSystem": system}, "catalog": map[string]any{"id": catalog}})
+}
+
+func (h *harness) pkg(tok, catalog, name string) string {
+	h.t.Helper()
+	return h.must(tok, "POST", em+"/accessPackages", map[string]any{"displayName": name, "catalog": map[string]any{"id": catalog}}, 201).str("id")
+}
+
+func (h *harness) addMember(tok, pkg, group string) resp {
+	h.t.Helper()
+	return h.call(tok, "POST", em+"/accessPackages/"+pkg+"/resourceRoleScopes", map[string]any{
+		"role":  map[string]any{"originId": "Member_" + group, "originSystem": "AadGroup", "resource": map[string]any{"originId": group, "originSystem": "AadGroup"}},
+		"scope": map[string]any{"originId": group, "originSystem": "AadGroup"}})
+}
+
+// count returns how many objects a collection holds, as the admin sees it.
+func (h *harness) count(path string) int {
+	h.t.Helper()
+	return len(h.must(h.admin, "GET", path+"?$top=999", nil, 200).list())
+}
+
+// on returns the harness bound to a subtest.
+func (h *harness) on(t *testing.T) *harness { c := *h; c.t = t; return &c }
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }
