@@ -27,10 +27,10 @@ const em = "/v1.0/identityGovernance/entitlementManagement"
 
 // harness is a running API over a fresh database, with a Global Administrator.
 type harness struct {
-	t     *testing.T
-	svc   *access.Service
-	srv   *httptest.Server
-	admin string // token
+	t       *testing.T
+	svc     *access.Service
+	srv     *httptest.Server
+	admin   string // token
 	adminID string
 }
 
@@ -97,6 +97,9 @@ type resp struct {
 }
 
 func (r resp) str(path string) string {
+	if s, ok := r.body[path].(string); ok {
+		return s
+	}
 	var v any = r.body
 	for _, p := range strings.Split(path, ".") {
 		m, _ := v.(map[string]any)
@@ -250,3 +253,12 @@ func (h *harness) count(path string) int {
 func (h *harness) on(t *testing.T) *harness { c := *h; c.t = t; return &c }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+// adminActor returns the actor of the harness's administrator.
+func adminActor(t *testing.T, h *harness) access.Actor {
+	who, err := h.svc.ActorFor(t.Context(), h.adminID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return who
+}
