@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -36,7 +37,7 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.PersistentFlags().String("db", envOr("BESTOW_DB", "./bestow.db"), "database: a SQLite file path, or a postgres:// URL (env BESTOW_DB)")
-	root.AddCommand(newServe(), newMigrate(), newBootstrap(), newToken(), &cobra.Command{
+	root.AddCommand(newServe(), newMigrate(), newBootstrap(), newToken(), newBench(), &cobra.Command{
 		Use: "version", Short: "Print the version",
 		Run: func(cmd *cobra.Command, args []string) { fmt.Fprintln(cmd.OutOrStdout(), "bestow", version) },
 	})
@@ -115,3 +116,5 @@ func newBootstrap() *cobra.Command {
 	cmd.Flags().String("admin", "", "userPrincipalName of the first administrator")
 	return cmd
 }
+
+func urlParse(s string) (*url.URL, error) { return url.Parse(s) }
