@@ -1,0 +1,97 @@
+package demo_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/bestowhq/bestow/internal/access"
+	"github.com/bestowhq/bestow/internal/demo"
+	"github.com/bestowhq/bestow/internal/sqlite"
+)
+
+// TestSeed checks that the demo holds what the README promises.
+func TestSeed(t *testing.T) {
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "demo.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	svc := access.NewService(store, nil, nil)
+	if err := svc.Init(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := demo.Seed(ctx, svc); !ok || err != nil {
+		t.Fatalf("Seed: %v %v", ok, err)
+	}
+	if ok, err := demo.Seed(ctx, svc); ok || err != nil {
+		t.Fatalf("second Seed should do nothing: %v %v", ok, err)
+	}
+	sys := access.SystemActor
+	users, _ := svc.ListUsers(ctx, sys, false)
+	var guests, blocked, managed int
+	for _, u := range users {
+		if u.IsGuest() {
+			guests++
+		}
+		if !u.AccountEnabled {
+			blocked++
+		}
+		if u.ManagerID != "" {
+			managed++
+		}
+	}
+	if len(users) < 45 || guests < 2 || blocked != 1 || managed < 30 {
+		t.Errorf("users %d, guests %d, blocked %d, with manager %d", len(users), guests, blocked, managed)
+	}
+	for _, a := range demo.Accounts {
+		u, err := svc.GetUser(ctx, sys, a.UPN)
+		if err != nil {
+			t.Errorf("%s: %v", a.UPN, err)
+			continue
+		}
+		who, _ := svc.ActorFor(ctx, u.ID)
+		held := who.Grants.Tenant[a.Role]
+		for _, roles := range who.Grants.Catalog {
+			held = held || roles[a.Role]
+		}
+		if !held {
+			t.Errorf("%s does not hold role %s", a.UPN, a.Role)
+		}
+	}
+	groups, _ := svc.ListGroups(ctx, sys)
+	var synced, dynamic, distribution, unified bool
+	for _, g := range groups {
+		synced = synced || g.IsSynced()
+		dynamic = dynamic || g.IsDynamic()
+		distribution = distribution || g.IsDistribution()
+		unified = unified || g.IsUnified()
+	}
+	if !synced || !dynamic || !distribution || !unified {
+		t.Errorf("group kinds: synced %v dynamic %v distribution %v unified %v", synced, dynamic, distribution, unified)
+	}
+	pkgs, _ := svc.ListPackages(ctx, sys, "")
+	hidden := 0
+	for _, p := range pkgs {
+		if p.IsHidden {
+			hidden++
+		}
+	}
+	if len(pkgs) != 4 || hidden != 1 {
+		t.Errorf("%d packages, %d hidden", len(pkgs), hidden)
+	}
+	pols, _ := svc.ListPolicies(ctx, sys, "")
+	scopes, stages := map[string]bool{}, map[int]bool{}
+	for _, p := range pols {
+		scopes[p.AllowedTargetScope] = true
+		stages[len(p.RequestApprovalSettings.Stages)] = true
+	}
+	if len(scopes) != 7 || len(stages) != 4 {
+		t.Errorf("policies cover scopes %v and stage counts %v; want all 7 scopes and 0-3 stages", scopes, stages)
+	}
+	cats, _ := svc.ListCatalogs(ctx, sys)
+	if len(cats) != 3 {
+		t.Errorf("%d catalogs, want General + 2", len(cats))
+	}
+}
