@@ -57,7 +57,7 @@ func listOf[T any](a *API, t *entityType, fetch func(r *http.Request, who access
 		if err != nil {
 			return err
 		}
-		a.writeList(w, r, t, toObjs(list))
+		a.writeListOf(w, r, t, len(list), func(i int) obj { return toObj(list[i]) })
 		return nil
 	})
 }

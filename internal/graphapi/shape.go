@@ -195,15 +195,29 @@ const defaultPageSize = 100
 // writeList answers a collection request: filter, order, page with $top/$skip and an
 // absolute @odata.nextLink carrying a $skiptoken, expand and select.
 func (a *API) writeList(w http.ResponseWriter, r *http.Request, t *entityType, items []obj) {
+	a.writeListOf(w, r, t, len(items), func(i int) obj { return items[i] })
+}
+
+// writeListOf is writeList over n objects made on demand by at: without $filter and
+// $orderby only the requested page is converted.
+func (a *API) writeListOf(w http.ResponseWriter, r *http.Request, t *entityType, n int, at func(int) obj) {
 	q, err := odata.ParseQuery(r.URL.Query())
 	if err != nil {
 		a.writeError(w, r, err)
 		return
 	}
-	matched, total, err := t.page(items, q)
-	if err != nil {
-		a.writeError(w, r, err)
-		return
+	var matched []obj
+	total := n
+	lazy := q.Filter == nil && len(q.OrderBy) == 0
+	if !lazy {
+		items := make([]obj, n)
+		for i := range items {
+			items[i] = at(i)
+		}
+		if matched, total, err = t.page(items, q); err != nil {
+			a.writeError(w, r, err)
+			return
+		}
 	}
 	offset := q.Skip
 	if q.SkipToken != "" {
@@ -217,10 +231,19 @@ func (a *API) writeList(w http.ResponseWriter, r *http.Request, t *entityType, i
 	if q.Top >= 0 {
 		size = q.Top
 	}
-	offset = min(offset, len(matched))
-	end := min(offset+size, len(matched))
+	offset = min(offset, total)
+	end := min(offset+size, total)
 	out := make([]obj, 0, end-offset)
-	for _, m := range matched[offset:end] {
+	for i := offset; i < end; i++ {
+		var m obj
+		if lazy {
+			m = at(i)
+			if t.augment != nil {
+				t.augment(m)
+			}
+		} else {
+			m = matched[i]
+		}
 		ro, err := t.render(r.Context(), actorOf(r), m, q)
 		if err != nil {
 			a.writeError(w, r, err)
@@ -232,7 +255,7 @@ func (a *API) writeList(w http.ResponseWriter, r *http.Request, t *entityType, i
 	if q.Count {
 		body["@odata.count"] = total
 	}
-	if end < len(matched) {
+	if end < total {
 		next := *r.URL
 		v := next.Query()
 		v.Del("$skip")
