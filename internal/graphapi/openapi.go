@@ -117,5 +117,3 @@ func firstNonEmpty(s ...string) string {
 	}
 	return ""
 }
-
-var _ = http.StatusOK

@@ -3,9 +3,7 @@ package graphapi
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"strings"
 
@@ -211,6 +209,3 @@ func nestedID(m map[string]json.RawMessage, name string) (string, error) {
 }
 
 func noContent(w http.ResponseWriter) { w.WriteHeader(http.StatusNoContent) }
-
-var _ = fmt.Sprintf
-var _ = slog.Default

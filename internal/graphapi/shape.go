@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/url"
 	"sort"
@@ -318,5 +317,3 @@ func str(o obj, k string) string {
 	s, _ := o[k].(string)
 	return s
 }
-
-var _ = fmt.Sprint
