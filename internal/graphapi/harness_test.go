@@ -3,23 +3,18 @@ package graphapi_test
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/bestowhq/bestow/internal/access"
 	"github.com/bestowhq/bestow/internal/graphapi"
-	"github.com/bestowhq/bestow/internal/postgres"
+	"github.com/bestowhq/bestow/internal/postgres/pgtest"
 	"github.com/bestowhq/bestow/internal/sqlite"
 )
 
@@ -34,8 +29,6 @@ type harness struct {
 	adminID string
 }
 
-var pgSeq atomic.Int64
-
 // backends runs fn once per database: SQLite always, PostgreSQL when
 // BESTOW_TEST_POSTGRES is set.
 func backends(t *testing.T, fn func(t *testing.T, h *harness)) {
@@ -46,30 +39,7 @@ func backends(t *testing.T, fn func(t *testing.T, h *harness)) {
 		}
 		fn(t, newHarness(t, s))
 	})
-	t.Run("postgres", func(t *testing.T) {
-		base := os.Getenv("BESTOW_TEST_POSTGRES")
-		if base == "" {
-			t.Skip("BESTOW_TEST_POSTGRES is not set")
-		}
-		schema := fmt.Sprintf("api%d_%d", os.Getpid(), pgSeq.Add(1))
-		db, err := sql.Open("pgx", base)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := db.Exec("DROP SCHEMA IF EXISTS " + schema + " CASCADE; CREATE SCHEMA " + schema); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Exec("DROP SCHEMA " + schema + " CASCADE"); db.Close() })
-		u, _ := url.Parse(base)
-		q := u.Query()
-		q.Set("search_path", schema)
-		u.RawQuery = q.Encode()
-		s, err := postgres.Open(context.Background(), u.String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		fn(t, newHarness(t, s))
-	})
+	t.Run("postgres", func(t *testing.T) { fn(t, newHarness(t, pgtest.Open(t))) })
 }
 
 func newHarness(t *testing.T, store access.Store) *harness {
