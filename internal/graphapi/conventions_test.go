@@ -1,6 +1,8 @@
 package graphapi_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"io"
 	"net/http"
 	"strings"
@@ -186,5 +188,38 @@ func TestDirectory(t *testing.T) { // ASG-4 (restore window of deleted users)
 			h.fails(h.admin, "POST", "/v1.0/groups", map[string]any{"displayName": "Bad", "groupTypes": []string{"DynamicMembership"}}, 400, "membershipRule")
 			h.must(h.admin, "GET", "/v1.0/groups?$filter=groupTypes/any(c:c eq 'DynamicMembership')", nil, 200)
 		})
+	})
+}
+
+func TestCompressedBodies(t *testing.T) {
+	backends(t, func(t *testing.T, h *harness) {
+		send := func(enc string, body []byte) *http.Response {
+			req, _ := http.NewRequest("POST", h.srv.URL+em+"/catalogs", bytes.NewReader(body))
+			req.Header.Set("Authorization", "Bearer "+h.admin)
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Content-Encoding", enc)
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			return res
+		}
+		var zipped bytes.Buffer
+		zw := gzip.NewWriter(&zipped)
+		zw.Write([]byte(`{"displayName":"Gzipped","state":"published"}`))
+		zw.Close()
+		if res := send("gzip", zipped.Bytes()); res.StatusCode != 201 {
+			t.Errorf("gzip body (as Microsoft's SDKs send it): status %d, want 201", res.StatusCode)
+		}
+		if res := send("br", []byte("whatever")); res.StatusCode != 415 {
+			t.Errorf("unsupported encoding: status %d, want 415 so the SDK retries uncompressed", res.StatusCode)
+		}
+		if res := send("gzip", []byte(`{"displayName":"not gzip"}`)); res.StatusCode != 400 {
+			t.Errorf("corrupt gzip: status %d, want 400", res.StatusCode)
+		}
+		if n := len(h.must(h.admin, "GET", em+"/catalogs?$filter=displayName eq 'Gzipped'", nil, 200).list()); n != 1 {
+			t.Errorf("gzipped catalog stored %d times", n)
+		}
 	})
 }

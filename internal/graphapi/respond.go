@@ -1,11 +1,14 @@
 package graphapi
 
 import (
+	"compress/gzip"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/bestowhq/bestow/internal/access"
 	"github.com/bestowhq/bestow/internal/odata"
@@ -51,8 +54,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var ae *access.Error
 	var oe *odata.Error
+	var se *statusError
 	status, code, msg := http.StatusInternalServerError, "InternalServerError", ""
 	switch {
+	case errors.As(err, &se):
+		status, code, msg = se.status, se.code, se.msg
 	case errors.As(err, &oe):
 		status, code, msg = http.StatusBadRequest, "BadRequest", oe.Error()
 	case errors.As(err, &ae):
@@ -71,6 +77,7 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var body graphError
 	body.Error.Code, body.Error.Message = code, msg
 	body.Error.InnerError.RequestID = requestID(r)
+	body.Error.InnerError.Date = time.Now().UTC().Format(time.RFC3339)
 	writeJSON(w, status, body)
 }
 
@@ -86,9 +93,41 @@ func badRequest(format string, args ...any) error {
 	return access.Ec(access.KindInvalid, "BadRequest", format, args...)
 }
 
-// readBody reads a JSON object body (chunked or not) into raw properties.
+// statusError is an error with its own HTTP status, for the few protocol errors that
+// have no domain kind (415 Unsupported Media Type).
+type statusError struct {
+	status    int
+	code, msg string
+}
+
+func (e *statusError) Error() string { return e.msg }
+
+// bodyReader returns the request body, decompressed when it is sent with
+// Content-Encoding gzip (Microsoft's Graph SDKs compress every body). Any other encoding
+// gets 415, on which the SDKs retry without compression.
+func bodyReader(r *http.Request) (io.Reader, error) {
+	switch enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding"))); enc {
+	case "", "identity":
+		return r.Body, nil
+	case "gzip", "x-gzip":
+		zr, err := gzip.NewReader(r.Body)
+		if err != nil {
+			return nil, badRequest("the request body is marked Content-Encoding gzip but is not gzip data: %v", err)
+		}
+		return zr, nil
+	default:
+		return nil, &statusError{http.StatusUnsupportedMediaType, "UnsupportedMediaType",
+			fmt.Sprintf("Content-Encoding '%s' is not supported; send the body uncompressed or gzip-compressed", enc)}
+	}
+}
+
+// readBody reads a JSON object body (chunked or not, plain or gzip) into raw properties.
 func readBody(r *http.Request) (map[string]json.RawMessage, error) {
-	data, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	body, err := bodyReader(r)
+	if err != nil {
+		return nil, err
+	}
+	data, err := io.ReadAll(io.LimitReader(body, maxBody+1))
 	if err != nil {
 		return nil, badRequest("could not read the request body: %v", err)
 	}

@@ -36,7 +36,7 @@ func (a *API) newTypes() types {
 	t.policy = newType("accessPackageAssignmentPolicy", access.Policy{}, []string{"accessPackageId", "catalogId"}, "accessPackage/id", "catalog/id")
 	t.settings = newType("entitlementManagementSettings", access.Settings{}, nil)
 	t.roleDefinition = newType("unifiedRoleDefinition", access.RoleDefinition{}, nil)
-	t.roleAssignment = newType("unifiedRoleAssignment", access.RoleAssignment{}, nil)
+	t.roleAssignment = newType("unifiedRoleAssignment", access.RoleAssignment{}, []string{"createdDateTime"})
 
 	// Parents are stored as ids; Graph clients filter on them as paths (catalog/id).
 	t.accessPackage.hidden = append(t.accessPackage.hidden, "catalog")
