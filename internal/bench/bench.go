@@ -187,6 +187,9 @@ func Run(ctx context.Context, svc *access.Service, size Size, progress io.Writer
 	}); err != nil {
 		return res, err
 	}
+	if err := measure("users $top=50 (no filter)", func() string { return "/v1.0/users?$top=50" }); err != nil {
+		return res, err
+	}
 	return res, nil
 }
 

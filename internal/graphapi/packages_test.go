@@ -43,7 +43,7 @@ func TestAccessPackages(t *testing.T) { // AP-1 ADM-6 AP-5 AP-3 AP-4
 			h := h.on(t)
 			id := h.pkg(h.admin, cat, "With roles")
 			rs := h.addMember(h.admin, id, g)
-			if rs.status != 201 {
+			if rs.status != 201 || rs.str("role.originId") != "Member_"+g || rs.str("scope.originId") != g {
 				t.Fatalf("add role: %s", rs.raw)
 			}
 			h.must(h.admin, "POST", em+"/accessPackages/"+id+"/resourceRoleScopes", map[string]any{

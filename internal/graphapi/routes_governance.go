@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/bestowhq/bestow/internal/access"
+	"github.com/bestowhq/bestow/internal/odata"
 )
 
 const em = "/v1.0/identityGovernance/entitlementManagement"
@@ -197,12 +198,31 @@ func (a *API) governanceRoutes() []route {
 			return s.RoleScopes(r.Context(), who, id(r))
 		}))
 	add("POST", "/accessPackages/{id}/resourceRoleScopes", "Add a resource role to an access package", "accessPackageResourceRoleScope",
-		createOf(a, t.roleScope, "accessPackageResourceRoleScope", func(r *http.Request, who access.Actor, b body) (access.RoleScope, error) {
+		a.handle(func(w http.ResponseWriter, r *http.Request) error {
+			b, err := readBody(r)
+			if err != nil {
+				return err
+			}
+			if err := checkType(b, "accessPackageResourceRoleScope"); err != nil {
+				return err
+			}
 			ref, err := roleRef(b)
 			if err != nil {
-				return access.RoleScope{}, err
+				return err
 			}
-			return s.AddRoleScope(r.Context(), who, id(r), ref)
+			rs, err := s.AddRoleScope(r.Context(), actorOf(r), id(r), ref)
+			if err != nil {
+				return err
+			}
+			// Answer with the role and scope that were resolved, so the caller sees what it got.
+			out, err := t.roleScope.render(r.Context(), actorOf(r), toObj(rs), odata.Query{Top: -1,
+				Expand: []odata.Expand{{Path: "role", Query: odata.NewQuery()}, {Path: "scope", Query: odata.NewQuery()}}})
+			if err != nil {
+				return err
+			}
+			out["@odata.context"] = absURL(r, "/v1.0/$metadata#"+t.roleScope.name+"/$entity")
+			writeJSON(w, http.StatusCreated, out)
+			return nil
 		}))
 	add("DELETE", "/accessPackages/{id}/resourceRoleScopes/{ref}", "Remove a resource role from an access package", "", a.deleteOf(func(r *http.Request, who access.Actor) error {
 		return s.RemoveRoleScope(r.Context(), who, id(r), r.PathValue("ref"))
