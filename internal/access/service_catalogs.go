@@ -15,11 +15,10 @@ func catalogAs(ctx context.Context, tx Tx, who Actor, act Action, id string) (Ca
 	if err != nil {
 		return Catalog{}, err
 	}
+	if !who.Can(ActReadCatalog, catalogTarget(c)) {
+		return Catalog{}, notFound("catalog", id) // catalogs one cannot read are not shown to exist
+	}
 	if err := who.Authorize(act, catalogTarget(c)); err != nil {
-		if act == ActReadCatalog {
-			// Catalogs one cannot read are not shown to exist.
-			return Catalog{}, notFound("catalog", id)
-		}
 		return Catalog{}, err
 	}
 	return c, nil

@@ -17,10 +17,10 @@ func packageAs(ctx context.Context, tx Tx, who Actor, act Action, id string) (Pa
 	}
 	t := catalogTarget(c)
 	t.PackageName = p.DisplayName
+	if !who.Can(ActReadPackage, t) {
+		return Package{}, Catalog{}, notFound("access package", id) // not shown to exist
+	}
 	if err := who.Authorize(act, t); err != nil {
-		if act == ActReadPackage {
-			return Package{}, Catalog{}, notFound("access package", id)
-		}
 		return Package{}, Catalog{}, err
 	}
 	return p, c, nil

@@ -36,6 +36,7 @@ func TestAdministrativeRoles(t *testing.T) { // ADM-1 ADM-2 ADM-3 ADM-4 ADM-5 AD
 				t.Errorf("a user without roles sees %d catalogs, want 0", n)
 			}
 			h.must(nobody, "GET", em+"/catalogs/"+mkt, nil, 404)
+			h.must(nobody, "PATCH", em+"/catalogs/"+mkt, map[string]any{"description": "x"}, 404)
 		})
 		t.Run("ADM-2 denial names action, scope and roles", func(t *testing.T) {
 			h := h.on(t)
