@@ -34,8 +34,17 @@ func (s *Service) Store() Store { return s.store }
 // Now returns the service clock's time.
 func (s *Service) Now() time.Time { return s.clock.Now() }
 
-// Init makes sure the Default catalog and the settings exist (ADM-5). It is idempotent.
+// Init makes sure the Default catalog and the settings exist (ADM-5). It is idempotent,
+// and safe when several replicas start at once: the database lets only one create them.
 func (s *Service) Init(ctx context.Context) error {
+	err := s.init(ctx)
+	if IsKind(err, KindConflict) {
+		err = s.init(ctx) // another replica created them first
+	}
+	return err
+}
+
+func (s *Service) init(ctx context.Context) error {
 	return s.store.Write(ctx, func(tx Tx) error {
 		if _, err := s.defaultCatalog(ctx, tx); IsKind(err, KindNotFound) {
 			now := s.clock.Now()

@@ -74,8 +74,9 @@ func (s *Service) ListUsers(ctx context.Context, who Actor, deleted bool) ([]Use
 	var out []User
 	err := s.read(ctx, func(tx Tx) error {
 		all, err := tx.Users().List(ctx)
+		now := s.clock.Now()
 		for _, u := range all {
-			if u.Deleted() == deleted {
+			if u.Deleted() == deleted && (!deleted || now.Sub(*u.DeletedDateTime) <= RestoreWindow) {
 				out = append(out, u)
 			}
 		}

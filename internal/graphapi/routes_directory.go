@@ -30,7 +30,7 @@ func (a *API) directoryRoutes() []route {
 	add("PATCH", "/v1.0/users/{id}", "Update a user", "", patchOf(a, "user", func(r *http.Request, who access.Actor, fn func(*access.User) error) error {
 		_, err := s.UpdateUser(r.Context(), who, id(r), fn)
 		return err
-	}, "userType"))
+	}))
 	add("DELETE", "/v1.0/users/{id}", "Delete a user (restorable for 30 days)", "", a.deleteOf(func(r *http.Request, who access.Actor) error {
 		return s.DeleteUser(r.Context(), who, id(r))
 	}))

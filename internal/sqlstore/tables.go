@@ -58,8 +58,16 @@ var (
 	}
 	catalogs = &table[access.Catalog, *access.Catalog]{
 		name: "catalogs", what: "catalog",
-		id:    func(c *access.Catalog) string { return c.ID },
-		inUse: "it still holds access packages or resources",
+		id:   func(c *access.Catalog) string { return c.ID },
+		cols: []string{"default_key"},
+		values: func(c *access.Catalog) []any {
+			if c.IsDefault() {
+				return []any{"default"}
+			}
+			return []any{nil}
+		},
+		unique: func(c *access.Catalog) string { return "the Default catalog already exists" },
+		inUse:  "it still holds access packages or resources",
 	}
 	resources = &table[access.Resource, *access.Resource]{
 		name: "resources", what: "resource",

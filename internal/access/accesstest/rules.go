@@ -12,6 +12,27 @@ import (
 // transactions, concurrency and versions.
 func runRules(t *testing.T, open Opener) {
 	ctx := context.Background()
+	t.Run("ADM-5 one Default catalog even when replicas start together", func(t *testing.T) {
+		store := open(t)
+		var wg sync.WaitGroup
+		errs := make([]error, 4)
+		for i := range errs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[i] = access.NewService(store, nil, nil).Init(context.Background())
+			}()
+		}
+		wg.Wait()
+		for _, err := range errs {
+			must(t, err)
+		}
+		cats, err := access.NewService(store, nil, nil).ListCatalogs(context.Background(), access.SystemActor)
+		must(t, err)
+		if len(cats) != 1 || !cats[0].IsDefault() {
+			t.Fatalf("catalogs after concurrent Init: %+v", cats)
+		}
+	})
 	t.Run("concurrent updates to different properties are all kept", func(t *testing.T) {
 		svc, _ := NewService(t, open)
 		who := access.SystemActor

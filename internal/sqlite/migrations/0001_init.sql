@@ -24,7 +24,10 @@ CREATE TABLE relations (
 	PRIMARY KEY (group_id, rel, object_id)
 );
 CREATE INDEX relations_object ON relations (object_id, rel);
-CREATE TABLE catalogs (id TEXT PRIMARY KEY, version BIGINT NOT NULL, doc TEXT NOT NULL);
+CREATE TABLE catalogs (
+	id TEXT PRIMARY KEY, version BIGINT NOT NULL, doc TEXT NOT NULL,
+	default_key TEXT UNIQUE -- 'default' for the Default catalog, NULL otherwise: at most one
+);
 CREATE TABLE resources (
 	id TEXT PRIMARY KEY, version BIGINT NOT NULL, doc TEXT NOT NULL,
 	catalog_id TEXT NOT NULL REFERENCES catalogs (id),
