@@ -223,3 +223,17 @@ func TestCompressedBodies(t *testing.T) {
 		}
 	})
 }
+
+func TestFilterOnOptionalProperties(t *testing.T) {
+	backends(t, func(t *testing.T, h *harness) {
+		h.must(h.admin, "POST", "/v1.0/users", map[string]any{"displayName": "Mailer", "userPrincipalName": "mailer@bestow.test", "mail": "m@bestow.test", "department": "Ops"}, 201)
+		// mail and department are omitted from users that lack them; they are still known properties.
+		r := h.must(h.admin, "GET", "/v1.0/users?$filter=mail eq 'm@bestow.test' and department eq 'Ops'&$select=mail,jobTitle", nil, 200)
+		if len(r.list()) != 1 || r.list()[0]["mail"] != "m@bestow.test" {
+			t.Errorf("filter on optional properties: %s", r.raw)
+		}
+		if n := len(h.must(h.admin, "GET", "/v1.0/users?$filter=jobTitle eq 'x'", nil, 200).list()); n != 0 {
+			t.Errorf("jobTitle filter matched %d users without a jobTitle", n)
+		}
+	})
+}

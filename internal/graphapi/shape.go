@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -37,9 +38,8 @@ type entityType struct {
 // properties of example plus the extra paths given.
 func newType(name string, example any, hidden []string, extra ...string) *entityType {
 	t := &entityType{name: name, hidden: hidden, expand: map[string]expander{}}
-	m := toObj(example)
 	var names []string
-	for k := range m {
+	for _, k := range jsonNames(reflect.TypeOf(example)) {
 		if !contains(hidden, k) {
 			names = append(names, k)
 		}
@@ -48,6 +48,28 @@ func newType(name string, example any, hidden []string, extra ...string) *entity
 	sort.Strings(names)
 	t.props = &odata.Properties{TypeName: name, Names: names}
 	return t
+}
+
+// jsonNames lists the JSON property names of a struct type, including those of embedded
+// structs and those that omitempty would leave out of a zero value.
+func jsonNames(t reflect.Type) []string {
+	var out []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		name, _, _ := strings.Cut(tag, ",")
+		switch {
+		case name == "-":
+		case f.Anonymous && name == "":
+			out = append(out, jsonNames(f.Type)...)
+		case !f.IsExported():
+		case name == "":
+			out = append(out, f.Name)
+		default:
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 func contains(list []string, s string) bool {
