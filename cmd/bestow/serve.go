@@ -10,6 +10,8 @@ import (
 	"os"
 	"time"
 
+	"github.com/bestowhq/bestow/internal/access"
+
 	"github.com/bestowhq/bestow/internal/demo"
 	"github.com/bestowhq/bestow/internal/graphapi"
 	"github.com/prometheus/client_golang/prometheus"
@@ -47,17 +49,11 @@ func newServe() *cobra.Command {
 					log.Info("database already has data; demo data not seeded")
 				}
 			}
-			reg := prometheus.NewRegistry()
-			reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-			api := graphapi.New(svc, log, reg)
-			mux := http.NewServeMux()
-			mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-			mux.Handle("/", api.Handler())
 			ln, err := net.Listen("tcp", addr)
 			if err != nil {
 				return err
 			}
-			srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+			srv := &http.Server{Handler: newHandler(svc, log), ReadHeaderTimeout: 10 * time.Second}
 			log.Info("bestow listening", "addr", "http://"+ln.Addr().String(), "version", version)
 			if withDemo {
 				db, _ := cmd.Flags().GetString("db")
@@ -83,4 +79,14 @@ func newServe() *cobra.Command {
 	cmd.Flags().Bool("demo", false, "seed demo data into an empty database")
 	cmd.Flags().String("log-level", "info", "log level: debug, info, warn, error")
 	return cmd
+}
+
+// newHandler returns the server's HTTP handler: the API and /metrics.
+func newHandler(svc *access.Service, log *slog.Logger) http.Handler {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.Handle("/", graphapi.New(svc, log, reg).Handler())
+	return mux
 }
