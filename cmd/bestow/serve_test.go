@@ -1,28 +1,17 @@
 package main
 
 import (
-	"context"
 	"io"
 	"log/slog"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/bestowhq/bestow/internal/access"
-	"github.com/bestowhq/bestow/internal/sqlite"
+	"github.com/bestowhq/bestow/internal/sqlite/sqlitetest"
 )
 
 func TestHealthAndMetrics(t *testing.T) {
-	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "s.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	svc := access.NewService(store, nil, nil)
-	if err := svc.Init(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	svc := sqlitetest.Service(t)
 	h := newHandler(svc, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	get := func(path string) (int, string) {
 		rec := httptest.NewRecorder()

@@ -2,26 +2,17 @@ package demo_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 
 	"github.com/bestowhq/bestow/internal/access"
 	"github.com/bestowhq/bestow/internal/demo"
-	"github.com/bestowhq/bestow/internal/sqlite"
+	"github.com/bestowhq/bestow/internal/sqlite/sqlitetest"
 )
 
 // TestSeed checks that the demo holds what the README promises.
 func TestSeed(t *testing.T) {
 	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "demo.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	svc := access.NewService(store, nil, nil)
-	if err := svc.Init(ctx); err != nil {
-		t.Fatal(err)
-	}
+	svc := sqlitetest.Service(t)
 	if ok, err := demo.Seed(ctx, svc); !ok || err != nil {
 		t.Fatalf("Seed: %v %v", ok, err)
 	}

@@ -8,14 +8,13 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/bestowhq/bestow/internal/access"
 	"github.com/bestowhq/bestow/internal/graphapi"
 	"github.com/bestowhq/bestow/internal/postgres/pgtest"
-	"github.com/bestowhq/bestow/internal/sqlite"
+	"github.com/bestowhq/bestow/internal/sqlite/sqlitetest"
 )
 
 const em = "/v1.0/identityGovernance/entitlementManagement"
@@ -32,13 +31,7 @@ type harness struct {
 // backends runs fn once per database: SQLite always, PostgreSQL when
 // BESTOW_TEST_POSTGRES is set.
 func backends(t *testing.T, fn func(t *testing.T, h *harness)) {
-	t.Run("sqlite", func(t *testing.T) {
-		s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "b.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		fn(t, newHarness(t, s))
-	})
+	t.Run("sqlite", func(t *testing.T) { fn(t, newHarness(t, sqlitetest.Open(t))) })
 	t.Run("postgres", func(t *testing.T) { fn(t, newHarness(t, pgtest.Open(t))) })
 }
 
