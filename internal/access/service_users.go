@@ -72,8 +72,12 @@ func (s *Service) ListUsers(ctx context.Context, who Actor, deleted bool) ([]Use
 		return nil, err
 	}
 	var out []User
+	state := "live"
+	if deleted {
+		state = "deleted"
+	}
 	err := s.read(ctx, func(tx Tx) error {
-		all, err := tx.Users().List(ctx)
+		all, err := tx.Users().List(ctx, By(KeyState, state))
 		now := s.clock.Now()
 		for _, u := range all {
 			if u.Deleted() == deleted && (!deleted || now.Sub(*u.DeletedDateTime) <= RestoreWindow) {
@@ -83,6 +87,25 @@ func (s *Service) ListUsers(ctx context.Context, who Actor, deleted bool) ([]Use
 		return err
 	})
 	return out, err
+}
+
+// ListUsersWindow returns one window of the live users, ordered by id, and how many
+// there are in all: a page without reading the whole directory.
+func (s *Service) ListUsersWindow(ctx context.Context, who Actor, w Window) ([]User, int, error) {
+	if err := who.Authorize(ActReadDirectory, Target{}); err != nil {
+		return nil, 0, err
+	}
+	var out []User
+	var total int
+	err := s.read(ctx, func(tx Tx) error {
+		var err error
+		if total, err = tx.Users().Count(ctx, By(KeyState, "live")); err != nil {
+			return err
+		}
+		out, err = tx.Users().Slice(ctx, w, By(KeyState, "live"))
+		return err
+	})
+	return out, total, err
 }
 
 // UpdateUser changes a live user: change edits a copy; read-only properties (id, times,

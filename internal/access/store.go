@@ -34,15 +34,20 @@ const (
 	KeyPrincipal = "principal" // roleAssignments, appRoleAssignments
 	KeyHash      = "hash"      // tokens: the SHA-256 of the secret, unique
 	KeyUser      = "user"      // tokens
+	KeyState     = "state"     // users: "live" or "deleted" (UserState)
 )
 
 // By returns a Key.
 func By(name, value string) Key { return Key{name, value} }
 
+// Window selects part of a list ordered by id: skip Offset objects, return at most Limit.
+type Window struct{ Offset, Limit int }
+
 // Collection stores objects of one type, each with an id and a version.
 //
 // Get returns a NotFound error when the id is unknown. List returns the objects that
-// match every key, ordered by id. Put inserts the object when its Version is 0 and
+// match every key, ordered by id; Count counts them and Slice returns one window of
+// them, so that a page does not need the whole list. Put inserts the object when its Version is 0 and
 // otherwise updates it only if the stored version equals v.Version (else ErrVersionConflict,
 // or NotFound when it is gone); on success it sets v.Version to the new version. Put
 // returns a Conflict error when a unique key is already taken. Delete returns NotFound
@@ -50,6 +55,8 @@ func By(name, value string) Key { return Key{name, value} }
 type Collection[T any] interface {
 	Get(ctx context.Context, id string) (T, error)
 	List(ctx context.Context, keys ...Key) ([]T, error)
+	Count(ctx context.Context, keys ...Key) (int, error)
+	Slice(ctx context.Context, w Window, keys ...Key) ([]T, error)
 	Put(ctx context.Context, v *T) error
 	Delete(ctx context.Context, id string) error
 }
@@ -110,3 +117,11 @@ type Token struct {
 // OriginKey is the value of KeyOrigin for a resource: its origin system and case-folded
 // origin id.
 func OriginKey(system, originID string) string { return system + "/" + strings.ToLower(originID) }
+
+// UserState is the value of KeyState for a user.
+func UserState(u *User) string {
+	if u.Deleted() {
+		return "deleted"
+	}
+	return "live"
+}

@@ -3,6 +3,7 @@ package graphapi_test
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -220,6 +221,34 @@ func TestCompressedBodies(t *testing.T) {
 		}
 		if n := len(h.must(h.admin, "GET", em+"/catalogs?$filter=displayName eq 'Gzipped'", nil, 200).list()); n != 1 {
 			t.Errorf("gzipped catalog stored %d times", n)
+		}
+	})
+}
+
+func TestUserPages(t *testing.T) {
+	backends(t, func(t *testing.T, h *harness) {
+		for i := range 6 {
+			h.user(fmt.Sprintf("p%d@bestow.test", i))
+		}
+		gone, _ := h.user("gone@bestow.test")
+		h.must(h.admin, "DELETE", "/v1.0/users/"+gone, nil, 204)
+		seen := map[string]bool{}
+		next, pages := "/v1.0/users?$top=3&$count=true", 0
+		for next != "" {
+			r := h.must(h.admin, "GET", next, nil, 200)
+			if pages == 0 && r.body["@odata.count"] != float64(7) {
+				t.Errorf("@odata.count = %v, want 7 (6 + admin, not the deleted user)", r.body["@odata.count"])
+			}
+			for _, u := range r.list() {
+				if seen[u["id"].(string)] || u["id"] == gone {
+					t.Errorf("user %v listed twice or deleted", u["userPrincipalName"])
+				}
+				seen[u["id"].(string)] = true
+			}
+			next, pages = r.str("@odata.nextLink"), pages+1
+		}
+		if len(seen) != 7 || pages != 3 {
+			t.Errorf("%d users in %d pages", len(seen), pages)
 		}
 	})
 }

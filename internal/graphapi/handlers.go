@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/bestowhq/bestow/internal/access"
+	"github.com/bestowhq/bestow/internal/odata"
 )
 
 // body is a parsed JSON request body.
@@ -58,6 +59,33 @@ func listOf[T any](a *API, t *entityType, fetch func(r *http.Request, who access
 			return err
 		}
 		a.writeListOf(w, r, t, len(list), func(i int) obj { return toObj(list[i]) })
+		return nil
+	})
+}
+
+// windowOf answers a collection whose store can cut the page itself: without $filter and
+// $orderby only the requested window is read; otherwise it falls back to the whole list.
+func windowOf[T any](a *API, t *entityType, all func(r *http.Request, who access.Actor) ([]T, error),
+	window func(r *http.Request, who access.Actor, w access.Window) ([]T, int, error)) http.HandlerFunc {
+	whole := listOf(a, t, all)
+	return a.handle(func(w http.ResponseWriter, r *http.Request) error {
+		q, err := odata.ParseQuery(r.URL.Query())
+		if err != nil {
+			return err
+		}
+		if q.Filter != nil || len(q.OrderBy) > 0 {
+			whole(w, r)
+			return nil
+		}
+		win, err := pageWindow(q)
+		if err != nil {
+			return err
+		}
+		list, total, err := window(r, actorOf(r), win)
+		if err != nil {
+			return err
+		}
+		a.writeListOf(w, r, t, total, func(i int) obj { return toObj(list[i-win.Offset]) })
 		return nil
 	})
 }

@@ -13,9 +13,11 @@ func (a *API) directoryRoutes() []route {
 	add := func(method, pattern, summary, typ string, h http.HandlerFunc) {
 		routes = append(routes, route{method: method, pattern: pattern, summary: summary, typ: typ, h: h})
 	}
-	add("GET", "/v1.0/users", "List users", "user", listOf(a, t.user, func(r *http.Request, who access.Actor) ([]access.User, error) {
-		return s.ListUsers(r.Context(), who, false)
-	}))
+	add("GET", "/v1.0/users", "List users", "user", windowOf(a, t.user,
+		func(r *http.Request, who access.Actor) ([]access.User, error) { return s.ListUsers(r.Context(), who, false) },
+		func(r *http.Request, who access.Actor, w access.Window) ([]access.User, int, error) {
+			return s.ListUsersWindow(r.Context(), who, w)
+		}))
 	add("POST", "/v1.0/users", "Create a user (passwordProfile is accepted and ignored)", "user",
 		createOf(a, t.user, "user", func(r *http.Request, who access.Actor, b body) (access.User, error) {
 			u := access.User{AccountEnabled: true}

@@ -240,19 +240,12 @@ func (a *API) writeListOf(w http.ResponseWriter, r *http.Request, t *entityType,
 			return
 		}
 	}
-	offset := q.Skip
-	if q.SkipToken != "" {
-		offset, err = decodeSkipToken(q.SkipToken)
-		if err != nil {
-			a.writeError(w, r, err)
-			return
-		}
+	win, err := pageWindow(q)
+	if err != nil {
+		a.writeError(w, r, err)
+		return
 	}
-	size := defaultPageSize
-	if q.Top >= 0 {
-		size = q.Top
-	}
-	offset = min(offset, total)
+	offset, size := min(win.Offset, total), win.Limit
 	end := min(offset+size, total)
 	out := make([]obj, 0, end-offset)
 	for i := offset; i < end; i++ {
@@ -305,6 +298,22 @@ func (a *API) writeOne(w http.ResponseWriter, r *http.Request, status int, t *en
 	}
 	out["@odata.context"] = absURL(r, "/v1.0/$metadata#"+t.name+"/$entity")
 	writeJSON(w, status, out)
+}
+
+// pageWindow returns the window of a collection that $skip, $skiptoken and $top ask for.
+func pageWindow(q odata.Query) (access.Window, error) {
+	w := access.Window{Offset: q.Skip, Limit: defaultPageSize}
+	if q.SkipToken != "" {
+		off, err := decodeSkipToken(q.SkipToken)
+		if err != nil {
+			return w, err
+		}
+		w.Offset = off
+	}
+	if q.Top >= 0 {
+		w.Limit = q.Top
+	}
+	return w, nil
 }
 
 func encodeSkipToken(offset int) string {

@@ -53,21 +53,52 @@ func (c coll[T, P]) Get(ctx context.Context, id string) (T, error) {
 }
 
 func (c coll[T, P]) List(ctx context.Context, keys ...access.Key) ([]T, error) {
-	var where []string
+	return c.Slice(ctx, access.Window{}, keys...)
+}
+
+// where builds the WHERE clause for keys, with its arguments.
+func (c coll[T, P]) where(keys []access.Key) (string, []any, error) {
+	var conds []string
 	var args []any
 	for _, k := range keys {
 		col, ok := c.t.keys[k.Name]
 		if !ok {
-			return nil, &access.Error{Kind: access.KindInternal, Msg: fmt.Sprintf("%s has no key %q", c.t.name, k.Name)}
+			return "", nil, &access.Error{Kind: access.KindInternal, Msg: fmt.Sprintf("%s has no key %q", c.t.name, k.Name)}
 		}
 		args = append(args, k.Value)
-		where = append(where, fmt.Sprintf("%s = $%d", col, len(args)))
+		conds = append(conds, fmt.Sprintf("%s = $%d", col, len(args)))
 	}
-	q := `SELECT version, doc FROM ` + c.t.name
-	if len(where) > 0 {
-		q += ` WHERE ` + strings.Join(where, " AND ")
+	if len(conds) == 0 {
+		return "", nil, nil
 	}
-	q += ` ORDER BY id`
+	return " WHERE " + strings.Join(conds, " AND "), args, nil
+}
+
+func (c coll[T, P]) Count(ctx context.Context, keys ...access.Key) (int, error) {
+	where, args, err := c.where(keys)
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	err = c.tx.QueryRowContext(ctx, `SELECT count(*) FROM `+c.t.name+where, args...).Scan(&n)
+	return n, c.wrap("count", err)
+}
+
+func (c coll[T, P]) Slice(ctx context.Context, w access.Window, keys ...access.Key) ([]T, error) {
+	where, args, err := c.where(keys)
+	if err != nil {
+		return nil, err
+	}
+	q := `SELECT version, doc FROM ` + c.t.name + where + ` ORDER BY id`
+	if w.Limit > 0 {
+		q += fmt.Sprintf(" LIMIT %d", w.Limit)
+	}
+	if w.Offset > 0 {
+		if w.Limit <= 0 {
+			q += " LIMIT 9223372036854775807" // both dialects need a LIMIT before OFFSET
+		}
+		q += fmt.Sprintf(" OFFSET %d", w.Offset)
+	}
 	rows, err := c.tx.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, c.wrap("list", err)

@@ -16,9 +16,11 @@ var (
 	users = &table[access.User, *access.User]{
 		name: "users", what: "user",
 		id:     func(u *access.User) string { return u.ID },
-		cols:   []string{"upn"},
-		values: func(u *access.User) []any { return []any{strings.ToLower(u.UserPrincipalName)} },
-		keys:   map[string]string{access.KeyUPN: "upn"},
+		cols: []string{"upn", "state"},
+		values: func(u *access.User) []any {
+			return []any{strings.ToLower(u.UserPrincipalName), access.UserState(u)}
+		},
+		keys: map[string]string{access.KeyUPN: "upn", access.KeyState: "state"},
 		unique: func(u *access.User) string {
 			return fmt.Sprintf("a user with userPrincipalName '%s' already exists; choose another", u.UserPrincipalName)
 		},

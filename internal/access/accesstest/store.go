@@ -2,6 +2,8 @@ package accesstest
 
 import (
 	"context"
+	"fmt"
+	"time"
 	"errors"
 	"sync"
 	"testing"
@@ -32,6 +34,47 @@ func runStore(t *testing.T, open Opener) {
 			}
 			_, err2 := tx.Users().Get(ctx, "nope")
 			wantKind(t, err2, access.KindNotFound)
+			return err
+		}))
+	})
+	t.Run("count and slice", func(t *testing.T) {
+		s := open(t)
+		must(t, s.Write(ctx, func(tx access.Tx) error {
+			for i := range 7 {
+				u := access.User{ID: fmt.Sprintf("u%d", i), UserPrincipalName: fmt.Sprintf("u%d@example.com", i)}
+				if i == 3 {
+					now := time.Now()
+					u.DeletedDateTime = &now
+				}
+				if err := tx.Users().Put(ctx, &u); err != nil {
+					return err
+				}
+			}
+			return nil
+		}))
+		must(t, s.Read(ctx, func(tx access.Tx) error {
+			live := access.By(access.KeyState, "live")
+			n, err := tx.Users().Count(ctx, live)
+			if err != nil || n != 6 {
+				t.Errorf("Count(live) = %d, %v; want 6", n, err)
+			}
+			var got []string
+			for off := 0; off < 8; off += 4 {
+				page, err := tx.Users().Slice(ctx, access.Window{Offset: off, Limit: 4}, live)
+				if err != nil {
+					return err
+				}
+				for _, u := range page {
+					got = append(got, u.ID)
+				}
+			}
+			if fmt.Sprint(got) != "[u0 u1 u2 u4 u5 u6]" {
+				t.Errorf("pages = %v", got)
+			}
+			rest, err := tx.Users().Slice(ctx, access.Window{Offset: 5})
+			if len(rest) != 2 || rest[0].ID != "u5" {
+				t.Errorf("offset without limit: %v", rest)
+			}
 			return err
 		}))
 	})

@@ -1,7 +1,9 @@
 CREATE TABLE users (
 	id TEXT PRIMARY KEY, version BIGINT NOT NULL, doc TEXT NOT NULL,
-	upn TEXT NOT NULL UNIQUE
+	upn TEXT NOT NULL UNIQUE,
+	state TEXT NOT NULL CHECK (state IN ('live', 'deleted'))
 );
+CREATE INDEX users_state ON users (state, id);
 CREATE TABLE groups (id TEXT PRIMARY KEY, version BIGINT NOT NULL, doc TEXT NOT NULL);
 CREATE TABLE service_principals (
 	id TEXT PRIMARY KEY, version BIGINT NOT NULL, doc TEXT NOT NULL,
