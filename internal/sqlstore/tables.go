@@ -15,7 +15,7 @@ import (
 var (
 	users = &table[access.User, *access.User]{
 		name: "users", what: "user",
-		id:     func(u *access.User) string { return u.ID },
+		id:   func(u *access.User) string { return u.ID },
 		cols: []string{"upn", "state"},
 		values: func(u *access.User) []any {
 			return []any{strings.ToLower(u.UserPrincipalName), access.UserState(u)}

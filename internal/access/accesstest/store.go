@@ -2,11 +2,11 @@ package accesstest
 
 import (
 	"context"
-	"fmt"
-	"time"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/bestowhq/bestow/internal/access"
 )
