@@ -32,6 +32,10 @@ func TestAccessPackages(t *testing.T) { // AP-1 ADM-6 AP-5 AP-3 AP-4
 				t.Errorf("PATCH isHidden changed more than isHidden: %s", got.raw)
 			}
 			h.fails(h.admin, "POST", em+"/accessPackages", map[string]any{"catalog": map[string]any{"id": cat}}, 400, "displayName is required")
+			link := h.must(h.admin, "GET", "/bestow/v1/accessPackages/"+id+"/portalLink", nil, 200)
+			if link.str("portalLink") != h.srv.URL+"/portal/access-packages/"+id {
+				t.Errorf("portal link: %s", link.raw)
+			}
 		})
 		t.Run("ADM-6 a package stays in its catalog", func(t *testing.T) {
 			h := h.on(t)

@@ -62,6 +62,16 @@ func (a *API) adminRoutes() []route {
 				writeJSON(w, http.StatusOK, ex)
 				return nil
 			})},
+		{method: "GET", pattern: "/bestow/v1/accessPackages/{id}/portalLink", summary: "The stable portal link of an access package (AP-1), hidden or not",
+			h: a.handle(func(w http.ResponseWriter, r *http.Request) error {
+				p, err := s.GetPackage(r.Context(), actorOf(r), id(r))
+				if err != nil {
+					return err
+				}
+				writeJSON(w, http.StatusOK, obj{"accessPackageId": p.ID, "displayName": p.DisplayName, "isHidden": p.IsHidden,
+					"portalLink": absURL(r, p.PortalPath())})
+				return nil
+			})},
 		{method: "GET", pattern: "/bestow/v1/explain/actions", summary: "List the actions that roles allow",
 			h: func(w http.ResponseWriter, r *http.Request) {
 				var out []obj
