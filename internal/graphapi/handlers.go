@@ -105,11 +105,8 @@ func oneOf[T any](a *API, t *entityType, fetch func(r *http.Request, who access.
 // createOf answers a POST that creates an object: 201 with the object.
 func createOf[T any](a *API, t *entityType, graphType string, create func(r *http.Request, who access.Actor, b body) (T, error)) http.HandlerFunc {
 	return a.handle(func(w http.ResponseWriter, r *http.Request) error {
-		b, err := readBody(r)
+		b, err := typedBody(r, graphType)
 		if err != nil {
-			return err
-		}
-		if err := checkType(b, graphType); err != nil {
 			return err
 		}
 		v, err := create(r, actorOf(r), b)
@@ -124,11 +121,8 @@ func createOf[T any](a *API, t *entityType, graphType string, create func(r *htt
 // patchOf answers a PATCH: 204 on success.
 func patchOf[T any](a *API, graphType string, change func(r *http.Request, who access.Actor, fn func(*T) error) error, readOnly ...string) http.HandlerFunc {
 	return a.handle(func(w http.ResponseWriter, r *http.Request) error {
-		b, err := readBody(r)
+		b, err := typedBody(r, graphType)
 		if err != nil {
-			return err
-		}
-		if err := checkType(b, graphType); err != nil {
 			return err
 		}
 		if err := change(r, actorOf(r), merge[T](b, append(readOnly, readOnlyProps...)...)); err != nil {

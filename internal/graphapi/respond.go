@@ -183,6 +183,15 @@ func position(data []byte, off int64) (line, col int) {
 	return line, col
 }
 
+// typedBody reads a JSON object body and refuses an @odata.type other than graphType.
+func typedBody(r *http.Request, graphType string) (map[string]json.RawMessage, error) {
+	b, err := readBody(r)
+	if err != nil {
+		return nil, err
+	}
+	return b, checkType(b, graphType)
+}
+
 // decodeInto decodes raw properties into v (a Graph-shaped struct).
 func decodeInto(m map[string]json.RawMessage, v any) error {
 	data, err := json.Marshal(m)

@@ -171,11 +171,8 @@ func (a *API) governanceRoutes() []route {
 		return s.GetPackage(r.Context(), who, id(r))
 	}))
 	add("PATCH", "/accessPackages/{id}", "Update an access package (name, description, isHidden)", "", a.handle(func(w http.ResponseWriter, r *http.Request) error {
-		b, err := readBody(r)
+		b, err := typedBody(r, "accessPackage")
 		if err != nil {
-			return err
-		}
-		if err := checkType(b, "accessPackage"); err != nil {
 			return err
 		}
 		if cat, err := nestedID(b, "catalog"); err != nil {
@@ -199,11 +196,8 @@ func (a *API) governanceRoutes() []route {
 		}))
 	add("POST", "/accessPackages/{id}/resourceRoleScopes", "Add a resource role to an access package", "accessPackageResourceRoleScope",
 		a.handle(func(w http.ResponseWriter, r *http.Request) error {
-			b, err := readBody(r)
+			b, err := typedBody(r, "accessPackageResourceRoleScope")
 			if err != nil {
-				return err
-			}
-			if err := checkType(b, "accessPackageResourceRoleScope"); err != nil {
 				return err
 			}
 			ref, err := roleRef(b)
@@ -266,11 +260,8 @@ func (a *API) governanceRoutes() []route {
 			return s.GetPolicy(r.Context(), who, id(r))
 		}))
 	add("PUT", "/assignmentPolicies/{id}", "Replace an assignment policy (full replacement)", "accessPackageAssignmentPolicy", a.handle(func(w http.ResponseWriter, r *http.Request) error {
-		b, err := readBody(r)
+		b, err := typedBody(r, "accessPackageAssignmentPolicy")
 		if err != nil {
-			return err
-		}
-		if err := checkType(b, "accessPackageAssignmentPolicy"); err != nil {
 			return err
 		}
 		pol, pkg, err := policyBody(b)
@@ -285,11 +276,8 @@ func (a *API) governanceRoutes() []route {
 		return nil
 	}))
 	add("PATCH", "/assignmentPolicies/{id}", "Update an assignment policy (properties present replace the stored ones)", "", a.handle(func(w http.ResponseWriter, r *http.Request) error {
-		b, err := readBody(r)
+		b, err := typedBody(r, "accessPackageAssignmentPolicy")
 		if err != nil {
-			return err
-		}
-		if err := checkType(b, "accessPackageAssignmentPolicy"); err != nil {
 			return err
 		}
 		cur, err := s.GetPolicy(r.Context(), actorOf(r), id(r))
@@ -376,11 +364,8 @@ func roleRef(b body) (access.RoleRef, error) {
 
 // postResourceRequest handles POST resourceRequests.
 func (a *API) postResourceRequest(w http.ResponseWriter, r *http.Request) error {
-	b, err := readBody(r)
+	b, err := typedBody(r, "accessPackageResourceRequest")
 	if err != nil {
-		return err
-	}
-	if err := checkType(b, "accessPackageResourceRequest"); err != nil {
 		return err
 	}
 	var in struct {

@@ -165,35 +165,20 @@ func (p *parser) parseOr() (Expr, error) {
 		return nil, err
 	}
 	defer p.leave()
-	left, err := p.parseAnd()
-	if err != nil {
-		return nil, err
-	}
-	for p.isKeyword("or") {
-		op := p.advance()
-		right, err := p.parseAnd()
-		if err != nil {
-			return nil, err
-		}
-		if err := p.checkBool(left); err != nil {
-			return nil, err
-		}
-		if err := p.checkBool(right); err != nil {
-			return nil, err
-		}
-		left = &Logical{Op: "or", Left: left, Right: right, Pos: op.pos}
-	}
-	return left, nil
+	return p.parseLogical("or", p.parseAnd)
 }
 
-func (p *parser) parseAnd() (Expr, error) {
-	left, err := p.parseUnary()
+func (p *parser) parseAnd() (Expr, error) { return p.parseLogical("and", p.parseUnary) }
+
+// parseLogical parses operands joined by the keyword op ("and" or "or"), left to right.
+func (p *parser) parseLogical(op string, operand func() (Expr, error)) (Expr, error) {
+	left, err := operand()
 	if err != nil {
 		return nil, err
 	}
-	for p.isKeyword("and") {
-		op := p.advance()
-		right, err := p.parseUnary()
+	for p.isKeyword(op) {
+		tok := p.advance()
+		right, err := operand()
 		if err != nil {
 			return nil, err
 		}
@@ -203,7 +188,7 @@ func (p *parser) parseAnd() (Expr, error) {
 		if err := p.checkBool(right); err != nil {
 			return nil, err
 		}
-		left = &Logical{Op: "and", Left: left, Right: right, Pos: op.pos}
+		left = &Logical{Op: op, Left: left, Right: right, Pos: tok.pos}
 	}
 	return left, nil
 }
