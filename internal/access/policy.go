@@ -203,14 +203,8 @@ func (p *Policy) validateTargets() error {
 		}
 	default:
 		if len(p.SpecificAllowedTargets) > 0 {
-			if internal > 0 && external == 0 && p.AllowedTargetScope != ScopeNotSpecified {
-				return Ec(KindInvalid, "PolicyMixesInternalAndExternal", "allowedTargetScope %s takes no specificAllowedTargets; remove them or use a specific* scope", p.AllowedTargetScope)
-			}
 			return invalid("allowedTargetScope %s takes no specificAllowedTargets; remove them or use a specific* scope", p.AllowedTargetScope)
 		}
-	}
-	if p.IsExternal() && internal > 0 {
-		return Ec(KindInvalid, "PolicyMixesInternalAndExternal", "a policy for connected organizations cannot also name users or groups of your directory; create two policies")
 	}
 	rs := p.RequestorSettings
 	if p.AllowedTargetScope == ScopeNotSpecified && (rs.EnableTargetsToSelfAddAccess || rs.EnableOnBehalfRequestorsToAddAccess) {
