@@ -66,8 +66,9 @@ func (s *Service) GetUser(ctx context.Context, who Actor, idOrUPN string) (User,
 	return u, err
 }
 
-// ListUsers returns the live users (deleted=false) or the soft-deleted ones (deleted=true).
-func (s *Service) ListUsers(ctx context.Context, who Actor, deleted bool) ([]User, error) {
+// ListUsers returns the live users (deleted=false) or the soft-deleted ones (deleted=true),
+// optionally only those matching keys (KeyUPN, compared case-insensitively).
+func (s *Service) ListUsers(ctx context.Context, who Actor, deleted bool, keys ...Key) ([]User, error) {
 	if err := who.Authorize(ActReadDirectory, Target{}); err != nil {
 		return nil, err
 	}
@@ -77,7 +78,12 @@ func (s *Service) ListUsers(ctx context.Context, who Actor, deleted bool) ([]Use
 		state = "deleted"
 	}
 	err := s.read(ctx, func(tx Tx) error {
-		all, err := tx.Users().List(ctx, By(KeyState, state))
+		for i := range keys {
+			if keys[i].Name == KeyUPN {
+				keys[i].Value = strings.ToLower(keys[i].Value)
+			}
+		}
+		all, err := tx.Users().List(ctx, append(keys, By(KeyState, state))...)
 		now := s.clock.Now()
 		for _, u := range all {
 			if u.Deleted() == deleted && (!deleted || now.Sub(*u.DeletedDateTime) <= RestoreWindow) {

@@ -19,8 +19,12 @@ type Store interface {
 	Close() error
 }
 
-// Key selects stored objects by one of their indexed properties.
-type Key struct{ Name, Value string }
+// Key selects stored objects by one of their indexed properties: equal to Value, or
+// (Prefix) starting with it.
+type Key struct {
+	Name, Value string
+	Prefix      bool
+}
 
 // The keys that collections index (not every collection has every key; asking a
 // collection for a key it lacks is a programming error and returns KindInternal).
@@ -37,8 +41,11 @@ const (
 	KeyState     = "state"     // users: "live" or "deleted" (UserState)
 )
 
-// By returns a Key.
-func By(name, value string) Key { return Key{name, value} }
+// By returns a Key that selects objects whose property equals value.
+func By(name, value string) Key { return Key{Name: name, Value: value} }
+
+// ByPrefix returns a Key that selects objects whose property starts with prefix.
+func ByPrefix(name, prefix string) Key { return Key{Name: name, Value: prefix, Prefix: true} }
 
 // Window selects part of a list ordered by id: skip Offset objects, return at most Limit.
 type Window struct{ Offset, Limit int }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -263,6 +264,30 @@ func TestFilterOnOptionalProperties(t *testing.T) {
 		}
 		if n := len(h.must(h.admin, "GET", "/v1.0/users?$filter=jobTitle eq 'x'", nil, 200).list()); n != 0 {
 			t.Errorf("jobTitle filter matched %d users without a jobTitle", n)
+		}
+	})
+}
+
+// TestNarrowedFilters checks that filters the store helps with (userPrincipalName eq and
+// startswith) give exactly what the full evaluation gives: case-insensitive, with LIKE's
+// wildcards taken literally.
+func TestNarrowedFilters(t *testing.T) {
+	backends(t, func(t *testing.T, h *harness) {
+		for _, upn := range []string{"a_b@bestow.test", "axb@bestow.test", "A%c@bestow.test", "Ann@bestow.test"} {
+			h.user(upn)
+		}
+		for filter, want := range map[string]int{
+			"startswith(userPrincipalName,'a_')":                                        1,
+			"startswith(userPrincipalName,'A%')":                                        1,
+			"startswith(userPrincipalName,'A')":                                         5, // admin@, a_b, axb, A%c, Ann
+			"userPrincipalName eq 'ANN@BESTOW.TEST'":                                    1,
+			"startswith(userPrincipalName,'a') and displayName eq 'x'":                  0,
+			"startswith(userPrincipalName,'zz') or startswith(userPrincipalName,'ann')": 1,
+		} {
+			r := h.must(h.admin, "GET", "/v1.0/users?$filter="+url.QueryEscape(filter), nil, 200)
+			if got := len(r.list()); got != want {
+				t.Errorf("%s: %d users, want %d", filter, got, want)
+			}
 		}
 	})
 }

@@ -2,7 +2,9 @@ package graphapi
 
 import (
 	"encoding/json"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/bestowhq/bestow/internal/access"
@@ -64,17 +66,27 @@ func listOf[T any](a *API, t *entityType, fetch func(r *http.Request, who access
 }
 
 // windowOf answers a collection whose store can cut the page itself: without $filter and
-// $orderby only the requested window is read; otherwise it falls back to the whole list.
-func windowOf[T any](a *API, t *entityType, all func(r *http.Request, who access.Actor) ([]T, error),
+// $orderby only the requested window is read. With a $filter, the conditions it implies on
+// indexed properties (t.keys) narrow what is read, and the whole filter is then evaluated.
+func windowOf[T any](a *API, t *entityType, all func(r *http.Request, who access.Actor, keys ...access.Key) ([]T, error),
 	window func(r *http.Request, who access.Actor, w access.Window) ([]T, int, error)) http.HandlerFunc {
-	whole := listOf(a, t, all)
 	return a.handle(func(w http.ResponseWriter, r *http.Request) error {
 		q, err := odata.ParseQuery(r.URL.Query())
 		if err != nil {
 			return err
 		}
 		if q.Filter != nil || len(q.OrderBy) > 0 {
-			whole(w, r)
+			var keys []access.Key
+			if q.Filter != nil {
+				for _, h := range odata.Hints(q.Filter, slices.Collect(maps.Keys(t.keys))...) {
+					keys = append(keys, access.Key{Name: t.keys[h.Property], Value: h.Value, Prefix: h.Prefix})
+				}
+			}
+			list, err := all(r, actorOf(r), keys...)
+			if err != nil {
+				return err
+			}
+			a.writeListOf(w, r, t, len(list), func(i int) obj { return toObj(list[i]) })
 			return nil
 		}
 		win, err := pageWindow(q)

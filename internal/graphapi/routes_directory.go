@@ -14,8 +14,8 @@ func (a *API) directoryRoutes() []route {
 		routes = append(routes, route{method: method, pattern: pattern, summary: summary, typ: typ, h: h})
 	}
 	add("GET", "/v1.0/users", "List users", "user", windowOf(a, t.user,
-		func(r *http.Request, who access.Actor) ([]access.User, error) {
-			return s.ListUsers(r.Context(), who, false)
+		func(r *http.Request, who access.Actor, keys ...access.Key) ([]access.User, error) {
+			return s.ListUsers(r.Context(), who, false, keys...)
 		},
 		func(r *http.Request, who access.Actor, w access.Window) ([]access.User, int, error) {
 			return s.ListUsersWindow(r.Context(), who, w)

@@ -29,6 +29,8 @@ type entityType struct {
 	hidden []string
 	expand map[string]expander
 	props  *odata.Properties
+	// keys maps properties to the store keys that index them, for narrowing by $filter.
+	keys map[string]string
 	// augment adds derived properties (parents as {"id": …}) to a stored object, so
 	// that filters on paths such as catalog/id work; they are hidden unless expanded.
 	augment func(obj)

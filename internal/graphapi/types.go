@@ -18,6 +18,7 @@ type types struct {
 func (a *API) newTypes() types {
 	var t types
 	t.user = newType("user", access.User{}, []string{"managerId", "sponsorIds"})
+	t.user.keys = map[string]string{"userPrincipalName": access.KeyUPN}
 	t.group = newType("group", access.Group{}, nil)
 	t.servicePrincipal = newType("servicePrincipal", access.ServicePrincipal{AppRoles: []access.AppRole{}}, nil, "appRoles/id", "appRoles/displayName", "appRoles/value")
 	t.appRoleAssignment = newType("appRoleAssignment", access.AppRoleAssignment{}, nil)

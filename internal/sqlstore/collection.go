@@ -65,6 +65,11 @@ func (c coll[T, P]) where(keys []access.Key) (string, []any, error) {
 		if !ok {
 			return "", nil, &access.Error{Kind: access.KindInternal, Msg: fmt.Sprintf("%s has no key %q", c.t.name, k.Name)}
 		}
+		if k.Prefix {
+			args = append(args, likePrefix(k.Value))
+			conds = append(conds, fmt.Sprintf(`%s LIKE $%d ESCAPE '\'`, col, len(args)))
+			continue
+		}
 		args = append(args, k.Value)
 		conds = append(conds, fmt.Sprintf("%s = $%d", col, len(args)))
 	}
@@ -72,6 +77,12 @@ func (c coll[T, P]) where(keys []access.Key) (string, []any, error) {
 		return "", nil, nil
 	}
 	return " WHERE " + strings.Join(conds, " AND "), args, nil
+}
+
+// likePrefix makes a LIKE pattern that matches strings starting with p.
+func likePrefix(p string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return r.Replace(p) + "%"
 }
 
 func (c coll[T, P]) Count(ctx context.Context, keys ...access.Key) (int, error) {
