@@ -4,6 +4,9 @@ CREATE TABLE users (
 	state TEXT NOT NULL CHECK (state IN ('live', 'deleted'))
 );
 CREATE INDEX users_state ON users (state, id);
+-- Prefix searches (startswith(userPrincipalName, …)) use LIKE 'x%', which a default-collation
+-- index cannot serve.
+CREATE INDEX users_upn_prefix ON users (upn text_pattern_ops);
 CREATE TABLE groups (id TEXT PRIMARY KEY, version BIGINT NOT NULL, doc TEXT NOT NULL);
 CREATE TABLE service_principals (
 	id TEXT PRIMARY KEY, version BIGINT NOT NULL, doc TEXT NOT NULL,
