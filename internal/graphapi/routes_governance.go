@@ -167,9 +167,39 @@ func (a *API) governanceRoutes() []route {
 			}
 			return s.CreatePackage(r.Context(), who, p, cat)
 		}))
-	add("GET", "/accessPackages/{id}", "Get an access package", "accessPackage", oneOf(a, t.accessPackage, func(r *http.Request, who access.Actor) (access.Package, error) {
+	getPackage := oneOf(a, t.accessPackage, func(r *http.Request, who access.Actor) (access.Package, error) {
 		return s.GetPackage(r.Context(), who, id(r))
-	}))
+	})
+	add("GET", "/accessPackages/{id}", "Get an access package; or filterByCurrentUser(on='allowedRequestor'): the packages the caller may request", "accessPackage",
+		a.handle(func(w http.ResponseWriter, r *http.Request) error {
+			on, ok := filterByCurrentUser(id(r))
+			if !ok {
+				getPackage(w, r)
+				return nil
+			}
+			if on != "allowedRequestor" {
+				return badRequest("filterByCurrentUser on='%s' is not supported for access packages; use on='allowedRequestor'", on)
+			}
+			list, err := s.RequestablePackages(r.Context(), actorOf(r))
+			if err != nil {
+				return err
+			}
+			a.writeList(w, r, t.accessPackage, toObjs(list))
+			return nil
+		}))
+	add("POST", "/accessPackages/{id}/getApplicablePolicyRequirements", "The policies through which the caller may request the package, with what each requires",
+		"accessPackageAssignmentRequestRequirements", a.handle(func(w http.ResponseWriter, r *http.Request) error {
+			pols, err := s.ApplicablePolicies(r.Context(), actorOf(r), id(r))
+			if err != nil {
+				return err
+			}
+			out := make([]obj, 0, len(pols))
+			for _, p := range pols {
+				out = append(out, requirements(p))
+			}
+			writeJSON(w, http.StatusOK, obj{"value": out})
+			return nil
+		}))
 	add("PATCH", "/accessPackages/{id}", "Update an access package (name, description, isHidden)", "", a.handle(func(w http.ResponseWriter, r *http.Request) error {
 		b, err := typedBody(r, "accessPackage")
 		if err != nil {
@@ -297,6 +327,30 @@ func (a *API) governanceRoutes() []route {
 		return s.DeletePolicy(r.Context(), who, id(r))
 	}))
 	return routes
+}
+
+// filterByCurrentUser parses Graph's function segment "filterByCurrentUser(on='x')" and
+// returns x.
+func filterByCurrentUser(segment string) (string, bool) {
+	rest, ok := strings.CutPrefix(segment, "filterByCurrentUser(")
+	if !ok || !strings.HasSuffix(rest, ")") {
+		return "", false
+	}
+	arg := strings.TrimSpace(strings.TrimSuffix(rest, ")"))
+	return strings.Trim(strings.TrimPrefix(arg, "on="), "'"), true
+}
+
+// requirements is Graph's accessPackageAssignmentRequestRequirements for a policy.
+func requirements(p access.Policy) obj {
+	ap := p.RequestApprovalSettings
+	return obj{
+		"policyId": p.ID, "policyDisplayName": p.DisplayName, "policyDescription": p.Description,
+		"isApprovalRequiredForAdd": ap.IsApprovalRequiredForAdd, "isApprovalRequiredForUpdate": ap.IsApprovalRequiredForUpdate,
+		"isRequestorJustificationRequired": ap.IsRequestorJustificationRequired,
+		"allowCustomAssignmentSchedule":    p.RequestorSettings.AllowCustomAssignmentSchedule,
+		"questions":                        toObj(struct{ Q []access.Question }{p.Questions})["Q"],
+		"schedule":                         obj{"expiration": toObj(p.Expiration)},
+	}
 }
 
 // withResourcePath returns a copy of a role or scope type whose filters may use

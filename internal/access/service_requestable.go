@@ -1,0 +1,91 @@
+package access
+
+import "context"
+
+// subjectOf describes a live user for policy evaluation.
+func subjectOf(ctx context.Context, tx Tx, userID string) (Subject, error) {
+	u, err := lookupUser(ctx, tx, userID)
+	if err != nil {
+		return Subject{}, err
+	}
+	groups, err := tx.RelatedTo(ctx, u.ID, RelMember)
+	if err != nil {
+		return Subject{}, err
+	}
+	orgs, err := tx.ConnectedOrganizations().List(ctx)
+	if err != nil {
+		return Subject{}, err
+	}
+	return Subject{User: u, GroupIDs: groups, Org: OrgOf(u, orgs)}, nil
+}
+
+// openFor reports whether a catalog takes requests from the subject: it is published,
+// and for external users it is enabled for them.
+func openFor(c Catalog, s Subject) bool {
+	return c.State == CatalogPublished && (!s.User.IsGuest() || c.IsExternallyVisible)
+}
+
+// ApplicablePolicies returns the policies through which the actor may request the
+// package for themselves (POL-10: only the best rank), or none. Hidden packages count:
+// they are requestable through their portal link (AP-2).
+func (s *Service) ApplicablePolicies(ctx context.Context, who Actor, pkgID string) ([]Policy, error) {
+	var out []Policy
+	err := s.read(ctx, func(tx Tx) error {
+		sub, err := subjectOf(ctx, tx, who.UserID)
+		if err != nil {
+			return err
+		}
+		p, err := tx.Packages().Get(ctx, pkgID)
+		if err != nil {
+			return err
+		}
+		c, err := tx.Catalogs().Get(ctx, p.CatalogID)
+		if err != nil || !openFor(c, sub) {
+			return err
+		}
+		pols, err := tx.Policies().List(ctx, By(KeyPackage, p.ID))
+		out = ApplicablePolicies(pols, sub)
+		return err
+	})
+	return out, err
+}
+
+// RequestablePackages returns the packages the actor may request for themselves and that
+// are listed (not hidden, AP-2): Graph's filterByCurrentUser(on='allowedRequestor').
+func (s *Service) RequestablePackages(ctx context.Context, who Actor) ([]Package, error) {
+	var out []Package
+	err := s.read(ctx, func(tx Tx) error {
+		sub, err := subjectOf(ctx, tx, who.UserID)
+		if err != nil {
+			return err
+		}
+		cats, err := tx.Catalogs().List(ctx)
+		if err != nil {
+			return err
+		}
+		for _, c := range cats {
+			if !openFor(c, sub) {
+				continue
+			}
+			pkgs, err := tx.Packages().List(ctx, By(KeyCatalog, c.ID))
+			if err != nil {
+				return err
+			}
+			pols, err := tx.Policies().List(ctx, By(KeyCatalog, c.ID))
+			if err != nil {
+				return err
+			}
+			byPkg := map[string][]Policy{}
+			for _, p := range pols {
+				byPkg[p.PackageID] = append(byPkg[p.PackageID], p)
+			}
+			for _, p := range pkgs {
+				if !p.IsHidden && len(ApplicablePolicies(byPkg[p.ID], sub)) > 0 {
+					out = append(out, p)
+				}
+			}
+		}
+		return nil
+	})
+	return out, err
+}
