@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"time"
 )
 
 // Service holds the use cases of Bestow. Every method that changes state authorizes the
@@ -30,9 +29,6 @@ func NewService(store Store, clock Clock, ids IDs) *Service {
 
 // Store returns the service's store.
 func (s *Service) Store() Store { return s.store }
-
-// Now returns the service clock's time.
-func (s *Service) Now() time.Time { return s.clock.Now() }
 
 // Init makes sure the Default catalog and the settings exist (ADM-5). It is idempotent,
 // and safe when several replicas start at once: the database lets only one create them.

@@ -282,13 +282,6 @@ func (s *Service) RoleScopes(ctx context.Context, who Actor, pkgID string) ([]Ro
 	return out, err
 }
 
-// ResourceOfRoleScope returns the resource a role scope's role belongs to.
-func (s *Service) ResourceOfRoleScope(ctx context.Context, who Actor, rs RoleScope) (Resource, error) {
-	var r Resource
-	err := s.read(ctx, func(tx Tx) error { var err error; r, err = tx.Resources().Get(ctx, rs.ResourceID); return err })
-	return r, err
-}
-
 // ChangeIncompatible adds or removes a separation-of-duties link from a package to
 // another package or a (security) group (POL-12).
 func (s *Service) ChangeIncompatible(ctx context.Context, who Actor, pkgID, kind, otherID string, add bool) error {

@@ -19,9 +19,6 @@ type Store struct {
 // New returns a Store over already-opened and migrated databases.
 func New(rdb, wdb *sql.DB, d Dialect) *Store { return &Store{rdb: rdb, wdb: wdb, d: &d} }
 
-// DB returns the write database, for migrations and benchmarks.
-func (s *Store) DB() *sql.DB { return s.wdb }
-
 // Close closes both databases.
 func (s *Store) Close() error {
 	err := s.wdb.Close()
@@ -42,7 +39,7 @@ func (s *Store) Write(ctx context.Context, fn func(access.Tx) error) error {
 	var err error
 	for attempt := 0; attempt < 5; attempt++ {
 		err = s.run(ctx, s.wdb, false, fn)
-		if err == nil || !s.d.IsRetryable(errors.Unwrap(err)) && !s.d.IsRetryable(err) {
+		if err == nil || !s.d.IsRetryable(err) {
 			return err
 		}
 		select {

@@ -43,7 +43,7 @@ func runStore(t *testing.T, open Opener) {
 			for i := range 7 {
 				u := access.User{ID: fmt.Sprintf("u%d", i), UserPrincipalName: fmt.Sprintf("u%d@example.com", i)}
 				if i == 3 {
-					now := time.Now()
+					now := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
 					u.DeletedDateTime = &now
 				}
 				if err := tx.Users().Put(ctx, &u); err != nil {
