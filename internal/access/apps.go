@@ -226,3 +226,13 @@ func normalizeODataType(t string, allowed []string) (string, bool) {
 	}
 	return "", false
 }
+
+// SiteRoleAssignment says that a principal holds a role of a site.
+type SiteRoleAssignment struct {
+	Revision
+	ID              string    `json:"id"`
+	SiteID          string    `json:"siteId"`
+	RoleID          string    `json:"roleId"`
+	PrincipalID     string    `json:"principalId"`
+	CreatedDateTime time.Time `json:"createdDateTime"`
+}

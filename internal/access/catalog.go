@@ -131,7 +131,6 @@ const (
 	ResourceAdminAdd    = "adminAdd"
 	ResourceAdminUpdate = "adminUpdate"
 	ResourceAdminRemove = "adminRemove"
-	StateDelivered      = "delivered"
 )
 
 // Settings are the tenant-wide entitlement management settings.

@@ -11,9 +11,12 @@ import (
 // actor, validates input with the pure rules of this package and persists the result in
 // one transaction.
 type Service struct {
-	store Store
-	clock Clock
-	ids   IDs
+	store      Store
+	clock      Clock
+	ids        IDs
+	connectors Connectors
+	retry      RetryPolicy
+	wake       chan struct{}
 }
 
 // NewService returns a Service over store. clock and ids may be nil for the real ones.
@@ -24,7 +27,7 @@ func NewService(store Store, clock Clock, ids IDs) *Service {
 	if ids == nil {
 		ids = RandomIDs{}
 	}
-	return &Service{store: store, clock: clock, ids: ids}
+	return &Service{store: store, clock: clock, ids: ids, retry: DefaultRetry, wake: make(chan struct{}, 1)}
 }
 
 // Store returns the service's store.

@@ -2,6 +2,7 @@ package access
 
 import (
 	"context"
+	"fmt"
 	"strings"
 )
 
@@ -113,12 +114,19 @@ func (s *Service) UpdatePackage(ctx context.Context, who Actor, id string, chang
 		func(tx Tx, p *Package) error { return tx.Packages().Put(ctx, p) })
 }
 
-// DeletePackage deletes a package with its policies, resource roles and separation of
-// duties links. (AP-3: a package with active assignments cannot be deleted; assignments
-// arrive with the request lifecycle.)
+// DeletePackage deletes a package with its policies, resource roles, separation of
+// duties links and request history. A package with active assignments, including those of
+// soft-deleted users, cannot be deleted (AP-3); the error lists them.
 func (s *Service) DeletePackage(ctx context.Context, who Actor, id string) error {
 	return s.write(ctx, func(tx Tx) error {
-		if _, _, err := packageAs(ctx, tx, who, ActManagePackage, id); err != nil {
+		p, _, err := packageAs(ctx, tx, who, ActManagePackage, id)
+		if err != nil {
+			return err
+		}
+		if err := refuseIfAssigned(ctx, tx, KeyPackage, id, "access package '"+p.DisplayName+"'"); err != nil {
+			return err
+		}
+		if err := deleteHistory(ctx, tx, id); err != nil {
 			return err
 		}
 		pols, err := tx.Policies().List(ctx, By(KeyPackage, id))
@@ -205,8 +213,15 @@ func (s *Service) AddRoleScope(ctx context.Context, who Actor, pkgID string, ref
 			}
 		}
 		rs = RoleScope{ID: s.ids.NewID(), PackageID: p.ID, ResourceID: r.ID, Role: role, Scope: scope, CreatedDateTime: s.clock.Now()}
-		return tx.RoleScopes().Put(ctx, &rs)
+		if err := tx.RoleScopes().Put(ctx, &rs); err != nil {
+			return err
+		}
+		now := s.clock.Now()
+		return s.eachActive(ctx, tx, p.ID, func(a *Assignment) error { return s.want(ctx, tx, a, rs, now) }) // RES-6
 	})
+	if err == nil {
+		s.kick()
+	}
 	return rs, err
 }
 
@@ -254,9 +269,10 @@ func firstNonEmpty(s ...string) string {
 	return ""
 }
 
-// RemoveRoleScope removes a resource role from a package.
+// RemoveRoleScope removes a resource role from a package and revokes it from every
+// current assignee unless something else still grants it (RES-6, ASG-2).
 func (s *Service) RemoveRoleScope(ctx context.Context, who Actor, pkgID, id string) error {
-	return s.write(ctx, func(tx Tx) error {
+	err := s.write(ctx, func(tx Tx) error {
 		if _, _, err := packageAs(ctx, tx, who, ActManagePackage, pkgID); err != nil {
 			return err
 		}
@@ -264,8 +280,101 @@ func (s *Service) RemoveRoleScope(ctx context.Context, who Actor, pkgID, id stri
 		if err != nil || rs.PackageID != pkgID {
 			return notFound("resource role scope", id)
 		}
+		r, err := tx.Resources().Get(ctx, rs.ResourceID)
+		if err != nil {
+			return err
+		}
+		now := s.clock.Now()
+		err = s.eachActive(ctx, tx, pkgID, func(a *Assignment) error {
+			lid := LedgerID(a.TargetID, r.OriginSystem, r.OriginID, rs.Role.OriginID)
+			if i := indexOf(a.Roles, lid); i >= 0 {
+				a.Roles = append(a.Roles[:i:i], a.Roles[i+1:]...)
+			}
+			return s.unwant(ctx, tx, a, lid, now)
+		})
+		if err != nil {
+			return err
+		}
 		return tx.RoleScopes().Delete(ctx, id)
 	})
+	if err == nil {
+		s.kick()
+	}
+	return err
+}
+
+// eachActive applies change to every active assignment of a package and saves it with
+// its new delivery state.
+func (s *Service) eachActive(ctx context.Context, tx Tx, pkgID string, change func(*Assignment) error) error {
+	list, err := tx.Assignments().List(ctx, By(KeyPackage, pkgID), By(KeyActive, "1"))
+	if err != nil {
+		return err
+	}
+	now := s.clock.Now()
+	for i := range list {
+		a := &list[i]
+		if err := change(a); err != nil {
+			return err
+		}
+		if err := s.settle(ctx, tx, a, nil, now); err != nil {
+			return err
+		}
+		if err := tx.Assignments().Put(ctx, a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// refuseIfAssigned refuses to delete what active assignments still use (AP-3, AP-4),
+// listing them and saying which of their users are deleted (ASG-4).
+func refuseIfAssigned(ctx context.Context, tx Tx, key, id, what string) error {
+	list, err := tx.Assignments().List(ctx, By(key, id), By(KeyActive, "1"))
+	if err != nil || len(list) == 0 {
+		return err
+	}
+	var items []string
+	for i, a := range list {
+		if i == 10 {
+			items = append(items, fmt.Sprintf("and %d more", len(list)-10))
+			break
+		}
+		u, err := tx.Users().Get(ctx, a.TargetID)
+		switch {
+		case err != nil:
+			items = append(items, fmt.Sprintf("assignment %s (user %s)", a.ID, a.TargetID))
+		case u.Deleted():
+			items = append(items, fmt.Sprintf("assignment %s of deleted user '%s' (restore or permanently delete the user, or remove the assignment)", a.ID, u.UserPrincipalName))
+		default:
+			items = append(items, fmt.Sprintf("assignment %s of '%s'", a.ID, u.UserPrincipalName))
+		}
+	}
+	return Ec(KindFailedPrecondition, "ActiveAssignmentsExist", "%s cannot be deleted: it has %d active assignment(s): %s; remove them first (requestType adminRemove)",
+		what, len(list), strings.Join(items, "; "))
+}
+
+// deleteHistory deletes the ended assignments and the requests of a package that is
+// being deleted.
+func deleteHistory(ctx context.Context, tx Tx, pkgID string) error {
+	reqs, err := tx.Requests().List(ctx, By(KeyPackage, pkgID))
+	if err != nil {
+		return err
+	}
+	for _, r := range reqs {
+		if err := tx.Requests().Delete(ctx, r.ID); err != nil {
+			return err
+		}
+	}
+	asgs, err := tx.Assignments().List(ctx, By(KeyPackage, pkgID))
+	if err != nil {
+		return err
+	}
+	for _, a := range asgs {
+		if err := tx.Assignments().Delete(ctx, a.ID); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // RoleScopes lists the resource roles of a package.

@@ -166,8 +166,12 @@ func (s *Service) ReplacePolicy(ctx context.Context, who Actor, id string, next 
 // deleted; assignments arrive with the request lifecycle.)
 func (s *Service) DeletePolicy(ctx context.Context, who Actor, id string) error {
 	return s.write(ctx, func(tx Tx) error {
-		if _, _, err := policyAs(ctx, tx, who, ActManagePolicy, id); err != nil {
+		pol, _, err := policyAs(ctx, tx, who, ActManagePolicy, id)
+		if err != nil {
 			return err
+		}
+		if err := refuseIfAssigned(ctx, tx, KeyPolicy, id, "assignment policy '"+pol.DisplayName+"'"); err != nil {
+			return err // AP-4
 		}
 		return tx.Policies().Delete(ctx, id)
 	})

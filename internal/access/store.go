@@ -2,6 +2,7 @@ package access
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 )
@@ -24,6 +25,7 @@ type Store interface {
 type Key struct {
 	Name, Value string
 	Prefix      bool
+	AtMost      bool // the property is at most Value (ordered as strings)
 }
 
 // The keys that collections index (not every collection has every key; asking a
@@ -38,8 +40,28 @@ const (
 	KeyPrincipal = "principal" // roleAssignments, appRoleAssignments
 	KeyHash      = "hash"      // tokens: the SHA-256 of the secret, unique
 	KeyUser      = "user"      // tokens
-	KeyState     = "state"     // users: "live" or "deleted" (UserState)
+	KeyState     = "state"     // users: "live" or "deleted" (UserState); requests, assignments: state
+	KeyTarget    = "target"    // requests, assignments: the target user; ledger: the subject
+	KeyRequestor = "requestor" // requests: who made it
+	KeyPolicy    = "policy"    // assignments: the assignment policy
+	KeyActive    = "active"    // assignments: "1" while active, "0" once expired
+	KeyDue       = "due"       // requests, assignments, ledger: DueKey of when work is due
 )
+
+// DueKey is the indexed form of a due time: milliseconds since the epoch, zero-padded, so
+// that string order is time order.
+func DueKey(t time.Time) string { return fmt.Sprintf("%016d", t.UnixMilli()) }
+
+// ByDue returns a Key that selects objects due at or before t.
+func ByDue(t time.Time) Key { return Key{Name: KeyDue, Value: DueKey(t), AtMost: true} }
+
+// ActiveKey is the value of KeyActive for an assignment.
+func ActiveKey(a *Assignment) string {
+	if a.Active() {
+		return "1"
+	}
+	return "0"
+}
 
 // By returns a Key that selects objects whose property equals value.
 func By(name, value string) Key { return Key{Name: name, Value: value} }
@@ -85,6 +107,10 @@ type Tx interface {
 	RoleAssignments() Collection[RoleAssignment]
 	Tokens() Collection[Token]
 	Settings() Collection[Settings]
+	SiteRoleAssignments() Collection[SiteRoleAssignment]
+	Requests() Collection[Request]
+	Assignments() Collection[Assignment]
+	Ledger() Collection[LedgerEntry]
 
 	// Relate records that object is a member or owner of group; Conflict if it already is.
 	Relate(ctx context.Context, groupID string, rel Relation, objectID string) error

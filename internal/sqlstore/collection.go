@@ -65,6 +65,11 @@ func (c coll[T, P]) where(keys []access.Key) (string, []any, error) {
 		if !ok {
 			return "", nil, &access.Error{Kind: access.KindInternal, Msg: fmt.Sprintf("%s has no key %q", c.t.name, k.Name)}
 		}
+		if k.AtMost {
+			args = append(args, k.Value)
+			conds = append(conds, fmt.Sprintf("%s <= $%d", col, len(args)))
+			continue
+		}
 		if k.Prefix {
 			args = append(args, likePrefix(k.Value))
 			conds = append(conds, fmt.Sprintf(`%s LIKE $%d ESCAPE '\'`, col, len(args)))

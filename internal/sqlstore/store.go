@@ -104,3 +104,9 @@ func (x *txn) RoleAssignments() access.Collection[access.RoleAssignment] {
 }
 func (x *txn) Tokens() access.Collection[access.Token]      { return bind(tokens, x) }
 func (x *txn) Settings() access.Collection[access.Settings] { return bind(settings, x) }
+func (x *txn) SiteRoleAssignments() access.Collection[access.SiteRoleAssignment] {
+	return bind(siteRoleAssignments, x)
+}
+func (x *txn) Requests() access.Collection[access.Request]       { return bind(requests, x) }
+func (x *txn) Assignments() access.Collection[access.Assignment] { return bind(assignments, x) }
+func (x *txn) Ledger() access.Collection[access.LedgerEntry]     { return bind(ledger, x) }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/bestowhq/bestow/internal/access"
 )
@@ -138,11 +139,56 @@ var (
 		values: func(t *access.Token) []any { return []any{t.Hash, t.UserID} },
 		keys:   map[string]string{access.KeyHash: "hash", access.KeyUser: "user_id"},
 	}
+	siteRoleAssignments = &table[access.SiteRoleAssignment, *access.SiteRoleAssignment]{
+		name: "site_role_assignments", what: "site role assignment",
+		id:     func(a *access.SiteRoleAssignment) string { return a.ID },
+		cols:   []string{"site_id", "principal_id", "grant_key"},
+		values: func(a *access.SiteRoleAssignment) []any { return []any{a.SiteID, a.PrincipalID, a.RoleID} },
+		keys:   map[string]string{access.KeyResource: "site_id", access.KeyPrincipal: "principal_id"},
+		unique: func(a *access.SiteRoleAssignment) string {
+			return fmt.Sprintf("principal '%s' already holds role '%s' of site '%s'", a.PrincipalID, a.RoleID, a.SiteID)
+		},
+	}
+	requests = &table[access.Request, *access.Request]{
+		name: "requests", what: "access package assignment request",
+		id:   func(r *access.Request) string { return r.ID },
+		cols: []string{"package_id", "target_id", "requestor_id", "state", "due"},
+		values: func(r *access.Request) []any {
+			return []any{r.PackageID, r.TargetID, r.RequestorID, r.State, dueValue(r.Due)}
+		},
+		keys: map[string]string{access.KeyPackage: "package_id", access.KeyTarget: "target_id",
+			access.KeyRequestor: "requestor_id", access.KeyState: "state", access.KeyDue: "due"},
+	}
+	assignments = &table[access.Assignment, *access.Assignment]{
+		name: "assignments", what: "access package assignment",
+		id:   func(a *access.Assignment) string { return a.ID },
+		cols: []string{"package_id", "policy_id", "target_id", "state", "active", "due"},
+		values: func(a *access.Assignment) []any {
+			return []any{a.PackageID, a.PolicyID, a.TargetID, a.State, access.ActiveKey(a), dueValue(a.Due)}
+		},
+		keys: map[string]string{access.KeyPackage: "package_id", access.KeyPolicy: "policy_id", access.KeyTarget: "target_id",
+			access.KeyState: "state", access.KeyActive: "active", access.KeyDue: "due"},
+	}
+	ledger = &table[access.LedgerEntry, *access.LedgerEntry]{
+		name: "ledger", what: "ledger entry",
+		id:     func(e *access.LedgerEntry) string { return e.ID },
+		cols:   []string{"subject_id", "due"},
+		values: func(e *access.LedgerEntry) []any { return []any{e.SubjectID, dueValue(e.Due)} },
+		keys:   map[string]string{access.KeyTarget: "subject_id", access.KeyDue: "due"},
+	}
 	settings = &table[access.Settings, *access.Settings]{
 		name: "settings", what: "settings",
 		id: func(s *access.Settings) string { return s.ID },
 	}
 )
+
+// dueValue is the due column's value: NULL when nothing is due.
+func dueValue(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return access.DueKey(*t)
+}
 
 func savePolicyVersion(ctx context.Context, tx *sql.Tx, p *access.Policy) error {
 	doc, err := json.Marshal(p)

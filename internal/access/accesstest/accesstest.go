@@ -21,6 +21,7 @@ type Opener func(t *testing.T) access.Store
 func Run(t *testing.T, open Opener) {
 	t.Run("Store", func(t *testing.T) { runStore(t, open) })
 	t.Run("Rules", func(t *testing.T) { runRules(t, open) })
+	t.Run("Lifecycle", func(t *testing.T) { runLifecycle(t, open) })
 }
 
 // Clock is a settable clock for tests.

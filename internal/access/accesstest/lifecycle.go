@@ -1,0 +1,529 @@
+package accesstest
+
+import (
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bestowhq/bestow/internal/access"
+)
+
+// runLifecycle checks requests, approvals, assignments and delivery through the service
+// on a real store, with the built-in directory connector.
+func runLifecycle(t *testing.T, open Opener) {
+	t.Run("REQ-1 REQ-4 REQ-10 POL-3 POL-11 two-stage approval delivers group membership", func(t *testing.T) {
+		w := NewWorld(t, open)
+		g := w.Group("Sales")
+		p := w.Package("Sales access", g)
+		ann, annA := w.User("ann")
+		bob, bobA := w.User("bob")
+		cid, cidA := w.User("cid")
+		w.Policy(p, "Two stages", Approval([]string{ann.ID, bob.ID}, []string{cid.ID}))
+		// ann is an approver and requests herself: she never approves or sees her own request.
+		req, err := w.Request(annA, p)
+		w.Must(err)
+		if req.State != access.StatePendingApproval || req.Status != access.StatusPending || len(req.Stages) != 2 {
+			t.Fatalf("after submit: %s/%s stages=%d", req.State, req.Status, len(req.Stages))
+		}
+		if got := req.Stages[0].Approvers; len(got) != 1 || got[0] != bob.ID {
+			t.Fatalf("stage 1 approvers = %v, want only bob (the requestor is left out)", got)
+		}
+		mine, err := w.Svc.MyApprovals(w.Ctx, annA)
+		w.Must(err)
+		if len(mine) != 0 {
+			t.Fatalf("the requestor sees her own request among approvals: %d", len(mine))
+		}
+		if _, err := w.Svc.GetApproval(w.Ctx, annA, req.ID); !access.IsKind(err, access.KindNotFound) {
+			t.Fatalf("requestor reading her own approval: %v, want NotFound", err)
+		}
+		_, err = w.Svc.Decide(w.Ctx, annA, req.ID, req.Stages[0].ID, access.Decision{Approve: true})
+		wantKind(t, err, access.KindNotFound)
+		list, err := w.Svc.MyApprovals(w.Ctx, bobA)
+		w.Must(err)
+		if len(list) != 1 || list[0].ID != req.ID {
+			t.Fatalf("bob's approvals: %d", len(list))
+		}
+		r, err := w.Svc.Decide(w.Ctx, bobA, req.ID, req.Stages[0].ID, access.Decision{Approve: true, Justification: "ok"})
+		w.Must(err)
+		if r.State != access.StatePendingApproval || r.Stages[0].ReviewResult != access.ReviewApproved || r.Stages[1].Status != access.StageInProgress {
+			t.Fatalf("after stage 1: %s, stages %+v", r.State, r.Stages)
+		}
+		if list, _ := w.Svc.MyApprovals(w.Ctx, cidA); len(list) != 1 {
+			t.Fatalf("cid should now see the request")
+		}
+		_, err = w.Svc.Decide(w.Ctx, bobA, req.ID, req.Stages[1].ID, access.Decision{Approve: true})
+		wantKind(t, err, access.KindForbidden)
+		r, err = w.Svc.Decide(w.Ctx, cidA, req.ID, req.Stages[1].ID, access.Decision{Approve: true})
+		w.Must(err)
+		if r.State != access.StateDelivering || r.AssignmentID == "" {
+			t.Fatalf("after the last stage: %s", r.State)
+		}
+		if w.IsMember(g, ann) {
+			t.Fatal("membership before delivery ran")
+		}
+		w.Work()
+		if !w.IsMember(g, ann) {
+			t.Fatal("ann is not a member of the package's group after delivery")
+		}
+		r = w.Req(req.ID)
+		if r.State != access.StateDelivered || r.Status != access.StatusFulfilled || r.CompletedDateTime == nil {
+			t.Fatalf("request after delivery: %s/%s", r.State, r.Status)
+		}
+		a := w.Asg(r.AssignmentID)
+		if a.State != access.AsgDelivered || a.TargetID != ann.ID {
+			t.Fatalf("assignment: %+v", a)
+		}
+		var actions []string
+		for _, e := range r.History {
+			actions = append(actions, e.Action)
+		}
+		for _, want := range []string{"User requests", "Create request approval", "Approve", "Ready to fulfill", "Fulfill"} {
+			if !strings.Contains(strings.Join(actions, "|"), want) {
+				t.Errorf("history lacks %q: %v", want, actions)
+			}
+		}
+		if r.History[2].ActorID != bob.ID || r.History[2].Justification != "ok" {
+			t.Errorf("history does not record who approved with what justification: %+v", r.History[2])
+		}
+	})
+
+	t.Run("POL-3 the first decision in a stage wins; a concurrent second gets Conflict", func(t *testing.T) {
+		w := NewWorld(t, open)
+		p := w.Package("P", w.Group("G"))
+		_, reqA := w.User("req")
+		a1, a1A := w.User("a1")
+		a2, a2A := w.User("a2")
+		w.Policy(p, "One stage", Approval([]string{a1.ID, a2.ID}))
+		req, err := w.Request(reqA, p)
+		w.Must(err)
+		var wg sync.WaitGroup
+		errs := make([]error, 2)
+		for i, who := range []access.Actor{a1A, a2A} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, errs[i] = w.Svc.Decide(w.Ctx, who, req.ID, req.Stages[0].ID, access.Decision{Approve: i == 0})
+			}()
+		}
+		wg.Wait()
+		ok, conflicts := 0, 0
+		for _, err := range errs {
+			switch {
+			case err == nil:
+				ok++
+			case access.IsKind(err, access.KindConflict):
+				conflicts++
+			default:
+				t.Fatalf("unexpected error: %v", err)
+			}
+		}
+		if ok != 1 || conflicts != 1 {
+			t.Fatalf("ok=%d conflicts=%d, want one each", ok, conflicts)
+		}
+		if r := w.Req(req.ID); r.State != access.StateDelivering && r.State != access.StateDenied {
+			t.Fatalf("state %s", r.State)
+		}
+	})
+
+	t.Run("POL-3 a denial ends the request; POL-3 approver justification when required", func(t *testing.T) {
+		w := NewWorld(t, open)
+		p := w.Package("P", w.Group("G"))
+		_, reqA := w.User("req")
+		a1, a1A := w.User("a1")
+		w.Policy(p, "Strict", Approval([]string{a1.ID}, []string{a1.ID}), func(p *access.Policy) {
+			p.RequestApprovalSettings.Stages[0].IsApproverJustificationRequired = true
+		})
+		req, err := w.Request(reqA, p)
+		w.Must(err)
+		_, err = w.Svc.Decide(w.Ctx, a1A, req.ID, req.Stages[0].ID, access.Decision{Approve: false})
+		wantKind(t, err, access.KindInvalid)
+		r, err := w.Svc.Decide(w.Ctx, a1A, req.ID, req.Stages[0].ID, access.Decision{Approve: false, Justification: "not needed"})
+		w.Must(err)
+		if r.State != access.StateDenied || r.Stages[1].Status == access.StageInProgress || r.CompletedDateTime == nil {
+			t.Fatalf("after deny: %s %+v", r.State, r.Stages)
+		}
+	})
+
+	t.Run("POL-4 no decision before the stage timeout: canceled with status Expired", func(t *testing.T) {
+		w := NewWorld(t, open)
+		p := w.Package("P", w.Group("G"))
+		_, reqA := w.User("req")
+		a1, a1A := w.User("a1")
+		w.Policy(p, "Slow", Approval([]string{a1.ID}), func(p *access.Policy) {
+			p.RequestApprovalSettings.Stages[0].DurationBeforeAutomaticDenial = access.Duration(48 * time.Hour)
+		})
+		req, err := w.Request(reqA, p)
+		w.Must(err)
+		w.Clock.Advance(47 * time.Hour)
+		w.Work()
+		if r := w.Req(req.ID); r.State != access.StatePendingApproval {
+			t.Fatalf("before the timeout: %s", r.State)
+		}
+		w.Clock.Advance(2 * time.Hour)
+		w.Work()
+		r := w.Req(req.ID)
+		if r.State != access.StateCanceled || r.Status != access.StatusExpired || r.Stages[0].Status != access.StageExpired {
+			t.Fatalf("after the timeout: %s/%s %s", r.State, r.Status, r.Stages[0].Status)
+		}
+		if !strings.Contains(r.History[len(r.History)-1].Detail, "request the access package again") {
+			t.Errorf("the requestor is not told to request again: %+v", r.History[len(r.History)-1])
+		}
+		_, err = w.Svc.Decide(w.Ctx, a1A, req.ID, req.Stages[0].ID, access.Decision{Approve: true})
+		wantKind(t, err, access.KindConflict)
+	})
+
+	t.Run("POL-3 escalation adds the alternate approvers; primaries can still act", func(t *testing.T) {
+		w := NewWorld(t, open)
+		p := w.Package("P", w.Group("G"))
+		_, reqA := w.User("req")
+		a1, _ := w.User("a1")
+		alt, altA := w.User("alt")
+		w.Policy(p, "Escalating", Approval([]string{a1.ID}), func(p *access.Policy) {
+			st := &p.RequestApprovalSettings.Stages[0]
+			st.IsEscalationEnabled, st.DurationBeforeEscalation = true, access.Duration(24*time.Hour)
+			st.EscalationApprovers = []access.SubjectSet{{Type: "#microsoft.graph.singleUser", UserID: alt.ID}}
+		})
+		req, err := w.Request(reqA, p)
+		w.Must(err)
+		if list, _ := w.Svc.MyApprovals(w.Ctx, altA); len(list) != 0 {
+			t.Fatal("the alternate sees the request before escalation")
+		}
+		w.Clock.Advance(25 * time.Hour)
+		w.Work()
+		r := w.Req(req.ID)
+		if r.Status != access.StatusEscalated || len(r.Stages[0].Approvers) != 2 {
+			t.Fatalf("after escalation: %s approvers=%v", r.Status, r.Stages[0].Approvers)
+		}
+		if _, err := w.Svc.Decide(w.Ctx, altA, req.ID, req.Stages[0].ID, access.Decision{Approve: true}); err != nil {
+			t.Fatal(err)
+		}
+	})
+
+	t.Run("ASG-2 a role granted by two packages stays until both assignments end", func(t *testing.T) {
+		w := NewWorld(t, open)
+		g := w.Group("Shared")
+		p1, p2 := w.Package("One", g), w.Package("Two", g)
+		w.Policy(p1, "Open")
+		w.Policy(p2, "Open")
+		u, uA := w.User("u")
+		r1, err := w.Request(uA, p1)
+		w.Must(err)
+		r2, err := w.Request(uA, p2)
+		w.Must(err)
+		w.Work()
+		if !w.IsMember(g, u) {
+			t.Fatal("not a member after two assignments")
+		}
+		if s := w.Req(r2.ID).State; s != access.StateDelivered {
+			t.Fatalf("second request: %s", s)
+		}
+		rm := w.Remove(w.Req(r1.ID).AssignmentID)
+		w.Work()
+		if !w.IsMember(g, u) {
+			t.Fatal("membership removed although the other package still grants it")
+		}
+		if got := w.Req(rm.ID); got.State != access.StateDelivered || got.RequestType != access.ReqAdminRemove {
+			t.Fatalf("removal request: %s", got.State)
+		}
+		if a := w.Asg(w.Req(r1.ID).AssignmentID); a.State != access.AsgExpired || a.ExpiredDateTime == nil {
+			t.Fatalf("removed assignment: %s", a.State)
+		}
+		w.Remove(w.Req(r2.ID).AssignmentID)
+		w.Work()
+		if w.IsMember(g, u) {
+			t.Fatal("still a member after the last assignment ended")
+		}
+	})
+
+	t.Run("RES-7 a member before Bestow keeps the membership when the assignment ends", func(t *testing.T) {
+		w := NewWorld(t, open)
+		g := w.Group("Old")
+		u, uA := w.User("u")
+		w.Must(w.Svc.AddRelation(w.Ctx, access.SystemActor, g.ID, access.RelMember, u.ID))
+		p := w.Package("P", g)
+		w.Policy(p, "Open")
+		r, err := w.Request(uA, p)
+		w.Must(err)
+		w.Work()
+		if w.Req(r.ID).State != access.StateDelivered {
+			t.Fatal("not delivered")
+		}
+		w.Remove(w.Req(r.ID).AssignmentID)
+		w.Work()
+		if !w.IsMember(g, u) {
+			t.Fatal("a pre-existing membership was removed")
+		}
+	})
+
+	t.Run("AP-3 AP-4 a package or policy with an active assignment cannot be deleted", func(t *testing.T) {
+		w := NewWorld(t, open)
+		p := w.Package("Held", w.Group("G"))
+		pol := w.Policy(p, "Open")
+		u, uA := w.User("u")
+		r, err := w.Request(uA, p)
+		w.Must(err)
+		w.Work()
+		err = w.Svc.DeletePackage(w.Ctx, access.SystemActor, p.ID)
+		wantKind(t, err, access.KindFailedPrecondition)
+		if !strings.Contains(err.Error(), "u@contoso.com") || !strings.Contains(err.Error(), "adminRemove") {
+			t.Fatalf("the error does not list the assignment and the fix: %v", err)
+		}
+		wantKind(t, w.Svc.DeletePolicy(w.Ctx, access.SystemActor, pol.ID), access.KindFailedPrecondition)
+		// ASG-4: a soft-deleted user's assignment still blocks, and the error says so.
+		w.Must(w.Svc.DeleteUser(w.Ctx, access.SystemActor, u.ID))
+		err = w.Svc.DeletePackage(w.Ctx, access.SystemActor, p.ID)
+		if !access.IsKind(err, access.KindFailedPrecondition) || !strings.Contains(err.Error(), "deleted user") {
+			t.Fatalf("with a deleted user: %v", err)
+		}
+		w.Remove(w.Req(r.ID).AssignmentID)
+		w.Work()
+		w.Must(w.Svc.DeletePackage(w.Ctx, access.SystemActor, p.ID))
+	})
+
+	t.Run("REQ-5 a pending request can be canceled, a delivered one cannot", func(t *testing.T) {
+		w := NewWorld(t, open)
+		g := w.Group("G")
+		p := w.Package("P", g)
+		a1, _ := w.User("a1")
+		w.Policy(p, "Approved", Approval([]string{a1.ID}))
+		_, otherA := w.User("other")
+		u, uA := w.User("u")
+		req, err := w.Request(uA, p)
+		w.Must(err)
+		_, err = w.Svc.CancelRequest(w.Ctx, otherA, req.ID)
+		wantKind(t, err, access.KindNotFound)
+		r, err := w.Svc.CancelRequest(w.Ctx, uA, req.ID)
+		w.Must(err)
+		if r.State != access.StateCanceled || r.Status != access.StatusCanceled {
+			t.Fatalf("after cancel: %s/%s", r.State, r.Status)
+		}
+		_, err = w.Svc.CancelRequest(w.Ctx, uA, req.ID)
+		wantKind(t, err, access.KindFailedPrecondition)
+		p2 := w.Package("Open", g)
+		w.Policy(p2, "Open")
+		r2, err := w.Request(uA, p2)
+		w.Must(err)
+		w.Work()
+		_, err = w.Svc.CancelRequest(w.Ctx, uA, r2.ID)
+		wantKind(t, err, access.KindFailedPrecondition)
+		if !w.IsMember(g, u) {
+			t.Fatal("not delivered")
+		}
+	})
+
+	t.Run("REQ-2 POL-8 POL-10 POL-12 refusals name the failed check", func(t *testing.T) {
+		w := NewWorld(t, open)
+		g, bad := w.Group("G"), w.Group("Bad")
+		p := w.Package("P", g)
+		w.Policy(p, "Everyone")
+		_, blockedA := w.User("blocked", func(u *access.User) { u.AccountEnabled = false })
+		_, err := w.Request(blockedA, p)
+		if !access.IsKind(err, access.KindInvalid) || !strings.Contains(err.Error(), "blocked from signing in") || !strings.Contains(err.Error(), "accountEnabled") {
+			t.Fatalf("REQ-2: %v", err)
+		}
+		u, uA := w.User("u")
+		// POL-10: two policies of the same rank: the requestor must choose.
+		w.Policy(p, "Everyone too")
+		_, err = w.Request(uA, p)
+		if !access.IsKind(err, access.KindInvalid) || !strings.Contains(err.Error(), "Everyone too") {
+			t.Fatalf("POL-10 choice: %v", err)
+		}
+		// POL-8: a disabled policy takes no requests.
+		off := w.Package("Off", g)
+		w.Policy(off, "Disabled", func(p *access.Policy) { f := false; p.RequestorSettings.AcceptRequests = &f })
+		_, err = w.Request(uA, off)
+		if !access.IsKind(err, access.KindInvalid) || !strings.Contains(err.Error(), "disabled") {
+			t.Fatalf("POL-8: %v", err)
+		}
+		// POL-12: incompatible group and package.
+		sod := w.Package("SoD", g)
+		w.Policy(sod, "Open")
+		w.Must(w.Svc.ChangeIncompatible(w.Ctx, access.SystemActor, sod.ID, access.IncompatibleGroup, bad.ID, true))
+		w.Must(w.Svc.AddRelation(w.Ctx, access.SystemActor, bad.ID, access.RelMember, u.ID))
+		_, err = w.Request(uA, sod)
+		if !access.IsKind(err, access.KindInvalid) || !strings.Contains(err.Error(), "'Bad'") {
+			t.Fatalf("POL-12 group: %v", err)
+		}
+		other := w.Package("Other", g)
+		otherPol := w.Policy(other, "Open")
+		w.Must(w.Svc.ChangeIncompatible(w.Ctx, access.SystemActor, other.ID, access.IncompatiblePackage, sod.ID, true))
+		v, vA := w.User("v")
+		w.Assign(v, sod, w.Policy(sod, "Direct", DirectOnly))
+		_, err = w.Request(vA, other)
+		if !access.IsKind(err, access.KindInvalid) || !strings.Contains(err.Error(), "'SoD'") {
+			t.Fatalf("POL-12 package: %v", err)
+		}
+		_, err = w.Svc.SubmitRequest(w.Ctx, access.SystemActor, access.RequestInput{RequestType: access.ReqAdminAdd, PackageID: other.ID, PolicyID: otherPol.ID, TargetID: v.ID})
+		wantKind(t, err, access.KindInvalid) // direct assignments are refused too
+		// An existing assignment is a Conflict.
+		_, err = w.Svc.SubmitRequest(w.Ctx, access.SystemActor, access.RequestInput{RequestType: access.ReqAdminAdd, PackageID: sod.ID, PolicyID: otherPol.ID, TargetID: v.ID})
+		wantKind(t, err, access.KindInvalid) // the policy is not the package's
+	})
+
+	t.Run("REQ-9 POL-6 direct assignment ends after the policy's duration with a systemRemove request", func(t *testing.T) {
+		w := NewWorld(t, open)
+		g := w.Group("G")
+		p := w.Package("P", g)
+		pol := w.Policy(p, "Thirty days", func(p *access.Policy) {
+			DirectOnly(p)
+			d := access.Duration(30 * 24 * time.Hour)
+			p.Expiration = access.Expiration{Type: access.ExpireAfterDuration, Duration: &d}
+		})
+		u, _ := w.User("u")
+		r := w.Assign(u, p, pol)
+		w.Work()
+		a := w.Asg(w.Req(r.ID).AssignmentID)
+		if a.End == nil || !a.End.Equal(w.Clock.Now().Add(30*24*time.Hour)) || a.State != access.AsgDelivered {
+			t.Fatalf("assignment: end %v state %s", a.End, a.State)
+		}
+		_, err := w.Svc.SubmitRequest(w.Ctx, access.SystemActor, access.RequestInput{RequestType: access.ReqAdminAdd, PackageID: p.ID, PolicyID: pol.ID, TargetID: u.ID})
+		wantKind(t, err, access.KindConflict)
+		w.Clock.Advance(16 * 24 * time.Hour)
+		w.Work()
+		if a := w.Asg(a.ID); a.Status != "NearExpiry14DaysNotificationTriggered" {
+			t.Fatalf("POL-7 14-day reminder: status %s", a.Status)
+		}
+		w.Clock.Advance(13 * 24 * time.Hour)
+		w.Work()
+		if a := w.Asg(a.ID); a.Status != "NearExpiry1DayNotificationTriggered" || !w.IsMember(g, u) {
+			t.Fatalf("POL-7 1-day reminder: status %s", a.Status)
+		}
+		w.Clock.Advance(24 * time.Hour)
+		w.Work()
+		if a := w.Asg(a.ID); a.State != access.AsgExpired {
+			t.Fatalf("after the end: %s", a.State)
+		}
+		if w.IsMember(g, u) {
+			t.Fatal("still a member after expiry")
+		}
+		reqs, err := w.Svc.ListRequests(w.Ctx, access.SystemActor, "")
+		w.Must(err)
+		found := false
+		for _, r := range reqs {
+			found = found || r.RequestType == access.ReqSystemRemove && r.AssignmentID == a.ID && r.State == access.StateDelivered
+		}
+		if !found {
+			t.Fatal("no delivered systemRemove request records the expiry")
+		}
+	})
+
+	t.Run("POL-7 extension: allowed while in scope, moves the end, needs approval when set", func(t *testing.T) {
+		w := NewWorld(t, open)
+		g, team := w.Group("G"), w.Group("Team")
+		p := w.Package("P", g)
+		a1, a1A := w.User("a1")
+		d := access.Duration(10 * 24 * time.Hour)
+		w.Policy(p, "Team", func(p *access.Policy) {
+			p.AllowedTargetScope = access.ScopeSpecificDirectoryUsers
+			p.SpecificAllowedTargets = []access.SubjectSet{{Type: "#microsoft.graph.groupMembers", GroupID: team.ID}}
+			p.Expiration = access.Expiration{Type: access.ExpireAfterDuration, Duration: &d}
+			Approval([]string{a1.ID})(p)
+			p.RequestApprovalSettings.IsApprovalRequiredForAdd = false
+		})
+		u, uA := w.User("u")
+		w.Must(w.Svc.AddRelation(w.Ctx, access.SystemActor, team.ID, access.RelMember, u.ID))
+		uA = w.Actor(u.ID)
+		r, err := w.Request(uA, p)
+		w.Must(err)
+		w.Work()
+		asg := w.Asg(w.Req(r.ID).AssignmentID)
+		w.Clock.Advance(5 * 24 * time.Hour)
+		ext, err := w.Svc.SubmitRequest(w.Ctx, uA, access.RequestInput{RequestType: "userExtend", AssignmentID: asg.ID})
+		w.Must(err)
+		if ext.RequestType != access.ReqUserUpdate || ext.State != access.StatePendingApproval {
+			t.Fatalf("extension: %s %s", ext.RequestType, ext.State)
+		}
+		_, err = w.Svc.Decide(w.Ctx, a1A, ext.ID, ext.Stages[0].ID, access.Decision{Approve: true})
+		w.Must(err)
+		w.Work()
+		got := w.Asg(asg.ID)
+		if !got.IsExtended || !got.End.Equal(w.Clock.Now().Add(10*24*time.Hour)) {
+			t.Fatalf("after extension: extended=%v end=%v", got.IsExtended, got.End)
+		}
+		w.Must(w.Svc.RemoveRelation(w.Ctx, access.SystemActor, team.ID, access.RelMember, u.ID))
+		_, err = w.Svc.SubmitRequest(w.Ctx, w.Actor(u.ID), access.RequestInput{RequestType: access.ReqUserUpdate, AssignmentID: asg.ID})
+		if !access.IsKind(err, access.KindInvalid) || !strings.Contains(err.Error(), "no longer in the scope") {
+			t.Fatalf("out of scope extension: %v", err)
+		}
+	})
+
+	t.Run("RES-6 a role added to a package reaches every assignee; removed, it is revoked", func(t *testing.T) {
+		w := NewWorld(t, open)
+		g1, g2 := w.Group("G1"), w.Group("G2")
+		p := w.Package("P", g1)
+		pol := w.Policy(p, "Direct", DirectOnly)
+		u, _ := w.User("u")
+		r := w.Assign(u, p, pol)
+		w.Work()
+		rs := w.AddRole(p, access.OriginGroup, g2.ID, "Member_"+g2.ID)
+		a := w.Asg(w.Req(r.ID).AssignmentID)
+		if a.State != access.AsgDelivering {
+			t.Fatalf("after adding a role: %s", a.State)
+		}
+		w.Work()
+		if !w.IsMember(g2, u) || w.Asg(a.ID).State != access.AsgDelivered {
+			t.Fatal("the new role was not delivered to the assignee")
+		}
+		w.Must(w.Svc.RemoveRoleScope(w.Ctx, access.SystemActor, p.ID, rs.ID))
+		w.Work()
+		if w.IsMember(g2, u) || !w.IsMember(g1, u) {
+			t.Fatal("removing the role did not revoke exactly that role")
+		}
+	})
+
+	t.Run("REQ-8 ASG-5 failed deliveries are retried, a permanent failure is partial, then repaired", func(t *testing.T) {
+		w := NewWorld(t, open)
+		g := w.Group("G")
+		site := w.Site("Intranet")
+		p := w.Package("P", g)
+		w.AddRole(p, access.OriginSite, site.ID, site.SiteRoles[0].ID)
+		w.Policy(p, "Open")
+		u, uA := w.User("u")
+		w.Flaky.Fail(access.E(access.KindTransient, "site service unavailable"))
+		r, err := w.Request(uA, p)
+		w.Must(err)
+		w.Work()
+		a := w.Asg(w.Req(r.ID).AssignmentID)
+		if a.State != access.AsgDelivering || !w.IsMember(g, u) {
+			t.Fatalf("while retrying: %s", a.State)
+		}
+		roles, err := w.Svc.AssignmentRoles(w.Ctx, access.SystemActor, a.ID)
+		w.Must(err)
+		var siteRole access.RoleState
+		for _, rs := range roles {
+			if rs.Entry.OriginSystem == access.OriginSite {
+				siteRole = rs
+			}
+		}
+		if siteRole.Entry.LastError == "" || siteRole.Entry.Due == nil || siteRole.Entry.Attempts != 1 {
+			t.Fatalf("the failed role does not show its error and next retry: %+v", siteRole.Entry)
+		}
+		calls := w.Flaky.Calls
+		w.Clock.Advance(31 * time.Second)
+		w.Work()
+		if w.Flaky.Calls != calls+1 {
+			t.Fatalf("no retry after the backoff: %d calls", w.Flaky.Calls-calls)
+		}
+		w.Flaky.Fail(nil) // the fault is fixed: delivery completes without anyone acting
+		w.Clock.Advance(2 * time.Minute)
+		w.Work()
+		if got := w.Req(r.ID); got.State != access.StateDelivered {
+			t.Fatalf("after the fix: %s", got.State)
+		}
+		// A permanent failure stops at once: the request is partially delivered.
+		p2 := w.Package("P2", g)
+		w.AddRole(p2, access.OriginSite, site.ID, site.SiteRoles[1].ID)
+		w.Policy(p2, "Open")
+		w.Flaky.Fail(access.E(access.KindInvalid, "site role is locked"))
+		r2, err := w.Request(uA, p2)
+		w.Must(err)
+		w.Work()
+		if got := w.Req(r2.ID); got.State != access.StatePartiallyDelivered {
+			t.Fatalf("permanent failure: %s", got.State)
+		}
+		if got := w.Asg(w.Req(r2.ID).AssignmentID); got.State != access.AsgPartiallyDelivered {
+			t.Fatalf("assignment with a failed role: %s", got.State)
+		}
+	})
+}

@@ -1,0 +1,201 @@
+package access
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// LedgerEntry is the grant ledger's row for one (subject, resource role) pair (DESIGN §5):
+// the assignments that want the role present, whether the subject held it before Bestow
+// did (RES-7), what Bestow last delivered, and the state of delivery.
+//
+// The role is wanted while Sources is not empty. When that differs from Present, the entry
+// is due for delivery: the delivery worker claims it (setting Due to the end of a lease, so
+// a crashed worker's claim runs out), calls the connector, and records the result. A
+// periodic sweep picks up everything whose Due has passed, so nothing is lost when a
+// process dies between steps.
+type LedgerEntry struct {
+	Revision
+	ID                  string   `json:"id"`
+	SubjectID           string   `json:"subjectId"`
+	OriginSystem        string   `json:"originSystem"`
+	ResourceOriginID    string   `json:"resourceOriginId"`
+	RoleOriginID        string   `json:"roleOriginId"`
+	ResourceDisplayName string   `json:"resourceDisplayName"`
+	RoleDisplayName     string   `json:"roleDisplayName"`
+	Sources             []string `json:"sources"`
+	// Watchers are assignments that ended and wait for this entry's revocation to finish
+	// before their removal request is delivered.
+	Watchers    []string `json:"watchers,omitempty"`
+	PreExisting bool     `json:"preExisting"`
+	Present     bool     `json:"present"`
+	// Attempts counts delivery attempts since the wanted state last changed.
+	Attempts     int        `json:"attempts"`
+	LastError    string     `json:"lastError,omitempty"`
+	Failed       bool       `json:"failed"` // delivery stopped: a permanent error, or retries ran out
+	FirstFailure *time.Time `json:"firstFailure,omitempty"`
+	Due          *time.Time `json:"due,omitempty"` // next attempt (or end of a claim's lease)
+	Modified     time.Time  `json:"modifiedDateTime"`
+}
+
+// LedgerID is the id of the ledger entry for a subject and a role in a target system. It
+// names the target's objects, not the catalog's, so one group offered by two catalogs is
+// one entry.
+func LedgerID(subjectID, originSystem, resourceOriginID, roleOriginID string) string {
+	return originSystem + "|" + resourceOriginID + "|" + roleOriginID + "|" + subjectID
+}
+
+// Wanted reports whether some assignment wants the role present.
+func (e *LedgerEntry) Wanted() bool { return len(e.Sources) > 0 }
+
+// Pending reports whether delivery has work to do: Bestow must grant a wanted role it has
+// not delivered, or revoke one nobody wants any more that it did deliver. A role the
+// subject held before Bestow (RES-7) is never revoked.
+func (e *LedgerEntry) Pending() bool {
+	if e.Wanted() {
+		return !e.Present
+	}
+	return e.Present && !e.PreExisting
+}
+
+// Grant returns what a connector needs to deliver this entry.
+func (e *LedgerEntry) Grant() RoleGrant {
+	return RoleGrant{Key: e.ID, SubjectID: e.SubjectID, OriginSystem: e.OriginSystem,
+		ResourceOriginID: e.ResourceOriginID, RoleOriginID: e.RoleOriginID}
+}
+
+// addSource records that an assignment wants the role (ASG-2).
+func (e *LedgerEntry) addSource(assignmentID string, now time.Time) {
+	if indexOf(e.Sources, assignmentID) < 0 {
+		e.Sources = append(e.Sources, assignmentID)
+	}
+	e.reschedule(now)
+}
+
+// dropSource records that an assignment no longer wants the role. The role is revoked
+// only when no source is left and Bestow delivered it (ASG-2, RES-7). The assignment
+// watches the entry until that revocation is done.
+func (e *LedgerEntry) dropSource(assignmentID string, now time.Time) {
+	if i := indexOf(e.Sources, assignmentID); i >= 0 {
+		e.Sources = append(e.Sources[:i:i], e.Sources[i+1:]...)
+	}
+	if e.Pending() && indexOf(e.Watchers, assignmentID) < 0 {
+		e.Watchers = append(e.Watchers, assignmentID)
+	}
+	e.reschedule(now)
+}
+
+// reschedule makes the entry due now when it has work to do and resets the retry state
+// when the wanted state changed; an entry in sync has nothing due.
+func (e *LedgerEntry) reschedule(now time.Time) {
+	e.Modified = now
+	if !e.Pending() {
+		e.Due, e.Attempts, e.LastError, e.Failed, e.FirstFailure = nil, 0, "", false, nil
+		return
+	}
+	if e.Due == nil || e.Failed {
+		e.Due, e.Attempts, e.LastError, e.Failed, e.FirstFailure = &now, 0, "", false, nil
+	}
+}
+
+// Disposable reports whether the entry may be deleted: nobody wants it, nothing is to be
+// revoked and nobody waits for it.
+func (e *LedgerEntry) Disposable() bool {
+	return !e.Wanted() && !e.Pending() && len(e.Watchers) == 0
+}
+
+// RoleGrant is what a connector is asked to grant or revoke: a subject and a role in a
+// target system. Key identifies it; it is the same on every retry (an idempotency key).
+type RoleGrant struct {
+	Key              string
+	SubjectID        string
+	OriginSystem     string
+	ResourceOriginID string
+	RoleOriginID     string
+}
+
+// DeliveryResult is a connector's answer. AlreadyDone means the target already was as
+// asked (the role present for Grant, absent for Revoke).
+type DeliveryResult struct {
+	AlreadyDone bool
+}
+
+// Connector delivers resource roles into one kind of target system (DESIGN §5). Grant and
+// Revoke are idempotent: granting a role the subject has, or revoking one they lack,
+// succeeds with AlreadyDone. An error of KindTransient (or any error that is not an
+// *Error) is retried with backoff; any other kind fails delivery at once.
+type Connector interface {
+	Grant(ctx context.Context, g RoleGrant) (DeliveryResult, error)
+	Revoke(ctx context.Context, g RoleGrant) (DeliveryResult, error)
+}
+
+// Connectors maps origin systems (AadGroup, AadApplication, SharePointOnline, ...) to the
+// connector that delivers their roles.
+type Connectors map[string]Connector
+
+// Retry policy for failed deliveries (REQ-8).
+type RetryPolicy struct {
+	// For is how long failed deliveries are retried before the role is marked failed.
+	For time.Duration
+	// First is the first backoff; it doubles per attempt up to Max.
+	First, Max time.Duration
+}
+
+// DefaultRetry retries for six hours, starting at 30 seconds and backing off to 30 minutes.
+var DefaultRetry = RetryPolicy{For: 6 * time.Hour, First: 30 * time.Second, Max: 30 * time.Minute}
+
+// backoff returns the wait before attempt n+1 after n failed attempts.
+func (p RetryPolicy) backoff(n int) time.Duration {
+	d := p.First
+	for i := 1; i < n && d < p.Max; i++ {
+		d *= 2
+	}
+	return min(d, p.Max)
+}
+
+// permanent reports whether a connector error should not be retried.
+func permanent(err error) bool {
+	var e *Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	return e.Kind != KindTransient && e.Kind != KindInternal
+}
+
+// applyResult records the outcome of one delivery attempt made when the entry wanted
+// present (grant) or absent (revoke). firstAttempt says whether this was the first
+// attempt for the current wanted state: only then does "already present" on a grant mean
+// the subject held the role before Bestow (RES-7) — on a later attempt it may be Bestow's
+// own earlier attempt whose result was lost.
+func (e *LedgerEntry) applyResult(grant bool, res DeliveryResult, err error, firstAttempt bool, now time.Time, rp RetryPolicy) {
+	e.Modified = now
+	if err == nil {
+		if grant && res.AlreadyDone && firstAttempt && !e.Present {
+			e.PreExisting = true
+		}
+		if !grant {
+			e.PreExisting = false
+		}
+		e.Present = grant
+		e.Due, e.Attempts, e.LastError, e.Failed, e.FirstFailure = nil, 0, "", false, nil
+		if e.Pending() { // the wanted state changed while the attempt ran
+			e.Due = &now
+		}
+		return
+	}
+	if !e.Pending() { // nothing to do any more: the wanted state changed back
+		e.Due, e.Attempts, e.LastError, e.Failed, e.FirstFailure = nil, 0, "", false, nil
+		return
+	}
+	e.LastError = err.Error()
+	if e.FirstFailure == nil {
+		e.FirstFailure = &now
+	}
+	if permanent(err) || now.Sub(*e.FirstFailure) >= rp.For {
+		e.Failed, e.Due = true, nil
+		return
+	}
+	next := now.Add(rp.backoff(e.Attempts))
+	e.Due = &next
+}

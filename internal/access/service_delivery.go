@@ -1,0 +1,360 @@
+package access
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Lease is how long a claimed ledger entry stays with the worker that claimed it. A worker
+// that dies leaves the claim to run out; the entry is then due again.
+const Lease = time.Minute
+
+// SetConnectors sets the connectors that deliver roles, by origin system.
+func (s *Service) SetConnectors(c Connectors) { s.connectors = c }
+
+// SetRetryPolicy sets how failed deliveries are retried (REQ-8).
+func (s *Service) SetRetryPolicy(p RetryPolicy) { s.retry = p }
+
+// Wake returns a channel that receives when new work may be due; the worker loop waits on
+// it besides its timer.
+func (s *Service) Wake() <-chan struct{} { return s.wake }
+
+// kick tells the worker that work may be due, without blocking.
+func (s *Service) kick() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// claimed is a ledger entry taken for one delivery attempt.
+type claimed struct {
+	entry LedgerEntry
+	grant bool // true to grant, false to revoke
+	res   DeliveryResult
+	err   error
+}
+
+// Deliver runs one round of delivery: it claims up to limit due ledger entries, asks their
+// connectors to grant or revoke, and records the results, moving assignments and requests
+// along. It returns how many entries it worked on.
+func (s *Service) Deliver(ctx context.Context, limit int) (int, error) {
+	var batch []claimed
+	err := s.write(ctx, func(tx Tx) error {
+		batch = batch[:0]
+		now := s.clock.Now()
+		due, err := tx.Ledger().Slice(ctx, Window{Limit: limit}, ByDue(now))
+		if err != nil {
+			return err
+		}
+		for _, e := range due {
+			if !e.Pending() { // nothing to do; clear it
+				e.reschedule(now)
+				if err := tx.Ledger().Put(ctx, &e); err != nil {
+					return err
+				}
+				continue
+			}
+			lease := now.Add(Lease)
+			e.Due = &lease
+			e.Attempts++
+			if err := tx.Ledger().Put(ctx, &e); err != nil {
+				return err
+			}
+			batch = append(batch, claimed{entry: e, grant: e.Wanted()})
+		}
+		return nil
+	})
+	if err != nil || len(batch) == 0 {
+		return 0, err
+	}
+	for i := range batch {
+		c := &batch[i]
+		conn := s.connectors[c.entry.OriginSystem]
+		switch {
+		case conn == nil:
+			c.err = Ec(KindFailedPrecondition, "NoConnector", "no connector delivers roles of origin system '%s'; configure one", c.entry.OriginSystem)
+		case c.grant:
+			c.res, c.err = conn.Grant(ctx, c.entry.Grant())
+		default:
+			c.res, c.err = conn.Revoke(ctx, c.entry.Grant())
+		}
+	}
+	return len(batch), s.record(ctx, batch)
+}
+
+// record stores the results of a batch of delivery attempts in one transaction, retrying
+// when a concurrent change got there first.
+func (s *Service) record(ctx context.Context, batch []claimed) error {
+	var err error
+	for attempt := 0; attempt < 5; attempt++ {
+		err = s.write(ctx, func(tx Tx) error {
+			now := s.clock.Now()
+			touched := map[string]bool{}
+			var order []string
+			for _, c := range batch {
+				e, err := tx.Ledger().Get(ctx, c.entry.ID)
+				if IsKind(err, KindNotFound) {
+					continue
+				} else if err != nil {
+					return err
+				}
+				e.applyResult(c.grant, c.res, c.err, c.entry.Attempts == 1, now, s.retry)
+				for _, a := range append(append([]string{}, e.Sources...), e.Watchers...) {
+					if !touched[a] {
+						touched[a] = true
+						order = append(order, a)
+					}
+				}
+				if err := tx.Ledger().Put(ctx, &e); err != nil {
+					return err
+				}
+			}
+			for _, id := range order {
+				a, err := tx.Assignments().Get(ctx, id)
+				if IsKind(err, KindNotFound) {
+					continue
+				} else if err != nil {
+					return err
+				}
+				before := a.State
+				if err := s.settle(ctx, tx, &a, nil, now); err != nil {
+					return err
+				}
+				if a.State != before {
+					if err := tx.Assignments().Put(ctx, &a); err != nil {
+						return err
+					}
+				}
+			}
+			return s.releaseWatchers(ctx, tx, batch)
+		})
+		if !errors.Is(err, ErrVersionConflict) {
+			return err
+		}
+	}
+	return err
+}
+
+// releaseWatchers drops ended assignments from entries whose revocation is done, and
+// deletes entries nobody needs any more.
+func (s *Service) releaseWatchers(ctx context.Context, tx Tx, batch []claimed) error {
+	for _, c := range batch {
+		e, err := tx.Ledger().Get(ctx, c.entry.ID)
+		if IsKind(err, KindNotFound) {
+			continue
+		} else if err != nil {
+			return err
+		}
+		if !e.Pending() && len(e.Watchers) > 0 {
+			e.Watchers = nil
+		} else if !e.Disposable() {
+			continue
+		}
+		if e.Disposable() {
+			err = tx.Ledger().Delete(ctx, e.ID)
+		} else {
+			err = tx.Ledger().Put(ctx, &e)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Sweep handles everything whose time has come (DESIGN §7: the sweep is the source of
+// truth for anything due): approval stages that escalate or time out (POL-3, POL-4),
+// scheduled requests that start, reminders before an assignment ends (POL-7), and
+// assignments that end (POL-6). It returns how many objects it changed.
+func (s *Service) Sweep(ctx context.Context) (int, error) {
+	n := 0
+	now := s.clock.Now()
+	var reqIDs, asgIDs []string
+	err := s.read(ctx, func(tx Tx) error {
+		rs, err := tx.Requests().List(ctx, ByDue(now))
+		if err != nil {
+			return err
+		}
+		for _, r := range rs {
+			reqIDs = append(reqIDs, r.ID)
+		}
+		as, err := tx.Assignments().List(ctx, ByDue(now))
+		for _, a := range as {
+			asgIDs = append(asgIDs, a.ID)
+		}
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	for _, id := range reqIDs {
+		changed, err := s.sweepRequest(ctx, id)
+		if err != nil {
+			return n, fmt.Errorf("sweep request %s: %w", id, err)
+		}
+		if changed {
+			n++
+		}
+	}
+	for _, id := range asgIDs {
+		changed, err := s.sweepAssignment(ctx, id)
+		if err != nil {
+			return n, fmt.Errorf("sweep assignment %s: %w", id, err)
+		}
+		if changed {
+			n++
+		}
+	}
+	if n > 0 {
+		s.kick()
+	}
+	return n, nil
+}
+
+// sweepRequest escalates or times out the open approval stage, or starts a scheduled
+// request, when its time has come.
+func (s *Service) sweepRequest(ctx context.Context, id string) (bool, error) {
+	changed := false
+	_, err := update(ctx, s,
+		func(tx Tx) (Request, error) { return tx.Requests().Get(ctx, id) },
+		func(tx Tx, r *Request) error {
+			changed = false
+			now := s.clock.Now()
+			if r.Due == nil || r.Due.After(now) {
+				return nil
+			}
+			changed = true
+			switch r.State {
+			case StateScheduled:
+				r.record(now, SystemActor, "Scheduled start reached", StateDelivering, StatusDelivering, "", "")
+				r.Due = nil
+				return s.fulfill(ctx, tx, r, now)
+			case StatePendingApproval:
+				st := r.CurrentStage()
+				if st == nil || st.TimeoutAt == nil || !st.TimeoutAt.After(now) {
+					r.timeOut(now)
+					return nil
+				}
+				if st.EscalateAt != nil && !st.Escalated {
+					pol, err := tx.PolicyVersion(ctx, r.PolicyID, r.PolicyVersion)
+					if err != nil {
+						return err
+					}
+					sub, err := subjectOf(ctx, tx, r.TargetID)
+					if err != nil {
+						return err
+					}
+					i := indexOfStage(r, st.ID)
+					st.Escalated = true
+					st.Approvers = pol.RequestApprovalSettings.Stages[i].Approvers(sub, lookupIn(ctx, tx), true)
+					r.Status = StatusEscalated
+					r.History = append(r.History, Event{Time: now, ActorName: SystemActor.DisplayName, Action: "Escalate request approval",
+						State: r.State, Detail: fmt.Sprintf("%s: forwarded to alternate approvers", st.DisplayName)})
+				}
+				r.Due = st.TimeoutAt
+				return nil
+			}
+			r.Due = nil
+			return nil
+		},
+		func(tx Tx, r *Request) error {
+			if !changed {
+				return nil
+			}
+			return tx.Requests().Put(ctx, r)
+		})
+	return changed, err
+}
+
+func indexOfStage(r *Request, id string) int {
+	for i := range r.Stages {
+		if r.Stages[i].ID == id {
+			return i
+		}
+	}
+	return -1
+}
+
+// sweepAssignment sends due reminders and ends the assignment when its end has come, with
+// a systemRemove request that records why (REQ-1).
+func (s *Service) sweepAssignment(ctx context.Context, id string) (bool, error) {
+	changed := false
+	_, err := update(ctx, s,
+		func(tx Tx) (Assignment, error) { return tx.Assignments().Get(ctx, id) },
+		func(tx Tx, a *Assignment) error {
+			changed = false
+			now := s.clock.Now()
+			if a.Due == nil || a.Due.After(now) || !a.Active() {
+				return nil
+			}
+			changed = true
+			if a.End != nil && !a.End.After(now) {
+				req := Request{ID: s.ids.NewID(), RequestType: ReqSystemRemove, CreatedDateTime: now, Schedule: a.Schedule(),
+					PackageID: a.PackageID, CatalogID: a.CatalogID, PolicyID: a.PolicyID, PolicyVersion: a.PolicyVersion,
+					TargetID: a.TargetID, AssignmentID: a.ID}
+				req.record(now, SystemActor, "Access package assignment expired", StateDelivering, StatusDelivering, "", "the assignment reached its end "+a.End.Format(time.RFC3339))
+				if err := s.endAssignment(ctx, tx, a, &req, now); err != nil {
+					return err
+				}
+				return tx.Requests().Put(ctx, &req)
+			}
+			for _, r := range Reminders {
+				h := int(r / time.Hour)
+				if !containsInt(a.Reminded, h) && !a.End.Add(-r).After(now) {
+					a.Reminded = append(a.Reminded, h)
+					a.Status = fmt.Sprintf("NearExpiry%dDaysNotificationTriggered", h/24)
+					if h == 24 {
+						a.Status = "NearExpiry1DayNotificationTriggered"
+					}
+				}
+			}
+			a.Due = a.nextDue()
+			return nil
+		},
+		func(tx Tx, a *Assignment) error {
+			if !changed || !a.Active() { // an ended assignment was saved by endAssignment
+				return nil
+			}
+			return tx.Assignments().Put(ctx, a)
+		})
+	return changed, err
+}
+
+// Work runs sweeps and delivery rounds until nothing is due. Tests call it after moving
+// the clock; the worker loop calls it when woken.
+func (s *Service) Work(ctx context.Context) error {
+	for {
+		swept, err := s.Sweep(ctx)
+		if err != nil {
+			return err
+		}
+		delivered, err := s.Deliver(ctx, 100)
+		if err != nil {
+			return err
+		}
+		if swept == 0 && delivered == 0 {
+			return nil
+		}
+	}
+}
+
+// RunWorker works whenever woken and at least every interval until ctx ends. Errors are
+// passed to report and the loop goes on (the work is retried on the next round).
+func (s *Service) RunWorker(ctx context.Context, interval time.Duration, report func(error)) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if err := s.Work(ctx); err != nil && ctx.Err() == nil && report != nil {
+			report(err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-s.wake:
+		}
+	}
+}
