@@ -12,6 +12,7 @@ import (
 	"syscall"
 
 	"github.com/bestowhq/bestow/internal/access"
+	"github.com/bestowhq/bestow/internal/connector/directory"
 	"github.com/bestowhq/bestow/internal/postgres"
 	"github.com/bestowhq/bestow/internal/sqlite"
 	"github.com/spf13/cobra"
@@ -71,6 +72,9 @@ func openService(cmd *cobra.Command) (*access.Service, func(), error) {
 		store.Close()
 		return nil, nil, err
 	}
+	conns := access.Connectors{}
+	directory.New(store, nil, nil).Register(conns)
+	svc.SetConnectors(conns)
 	return svc, func() { store.Close() }, nil
 }
 

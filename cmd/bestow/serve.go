@@ -59,6 +59,10 @@ func newServe() *cobra.Command {
 				db, _ := cmd.Flags().GetString("db")
 				fmt.Fprintf(os.Stderr, "\nBestow is running at http://%s with demo data.\nGet a token:  go run ./cmd/bestow token create --db %s --user %s\n\n", ln.Addr(), db, demo.AdminUPN)
 			}
+			interval, _ := cmd.Flags().GetDuration("worker-interval")
+			wctx, stopWorker := context.WithCancel(context.Background())
+			defer stopWorker()
+			go svc.RunWorker(wctx, interval, func(err error) { log.Error("worker", "err", err) })
 			errc := make(chan error, 1)
 			go func() { errc <- srv.Serve(ln) }()
 			select {
@@ -78,6 +82,8 @@ func newServe() *cobra.Command {
 	cmd.Flags().String("addr", envOr("BESTOW_ADDR", "127.0.0.1:8080"), "listen address (env BESTOW_ADDR)")
 	cmd.Flags().Bool("demo", false, "seed demo data into an empty database")
 	cmd.Flags().String("log-level", "info", "log level: debug, info, warn, error")
+	cmd.Flags().Duration("worker-interval", envDuration("BESTOW_WORKER_INTERVAL", 2*time.Second),
+		"how often the worker looks for due work besides being woken by changes: approvals that time out, expiry, delivery retries (env BESTOW_WORKER_INTERVAL)")
 	return cmd
 }
 
@@ -89,4 +95,12 @@ func newHandler(svc *access.Service, log *slog.Logger) http.Handler {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.Handle("/", graphapi.New(svc, log, reg).Handler())
 	return mux
+}
+
+// envDuration reads a duration from the environment, or returns def.
+func envDuration(name string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(os.Getenv(name)); err == nil {
+		return d
+	}
+	return def
 }

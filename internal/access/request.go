@@ -1,6 +1,7 @@
 package access
 
 import (
+	"encoding/json"
 	"strings"
 	"time"
 )
@@ -181,6 +182,18 @@ func (r *Request) WasApprover(userID string) bool {
 		}
 	}
 	return false
+}
+
+// MarshalJSON writes empty lists as [] rather than null, as Graph does.
+func (r Request) MarshalJSON() ([]byte, error) {
+	type plain Request
+	if r.Answers == nil {
+		r.Answers = []Answer{}
+	}
+	if r.Stages == nil {
+		r.Stages = []Stage{}
+	}
+	return json.Marshal(plain(r))
 }
 
 // record appends an event to the history and sets the state.

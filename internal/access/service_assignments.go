@@ -109,3 +109,29 @@ func (s *Service) AssignmentRoles(ctx context.Context, who Actor, id string) ([]
 func activeAssignments(ctx context.Context, tx Tx, key string, id string) (int, error) {
 	return tx.Assignments().Count(ctx, By(key, id), By(KeyActive, "1"))
 }
+
+// SubjectOf returns the user an assignment or request is for, with the connected
+// organization they belong to (Graph's accessPackageSubject). Callers have already shown
+// the actor may see that assignment or request; a deleted user is returned as stored.
+func (s *Service) SubjectOf(ctx context.Context, userID string) (User, *ConnectedOrganization, error) {
+	var u User
+	var org *ConnectedOrganization
+	err := s.read(ctx, func(tx Tx) error {
+		var err error
+		if u, err = tx.Users().Get(ctx, userID); err != nil {
+			return err
+		}
+		orgs, err := tx.ConnectedOrganizations().List(ctx)
+		org = OrgOf(u, orgs)
+		return err
+	})
+	return u, org, err
+}
+
+// PackageOf returns the package of an assignment or request the caller has already been
+// allowed to see (a requestor may not read packages in general, but sees their own).
+func (s *Service) PackageOf(ctx context.Context, id string) (Package, error) {
+	var p Package
+	err := s.read(ctx, func(tx Tx) error { var err error; p, err = tx.Packages().Get(ctx, id); return err })
+	return p, err
+}

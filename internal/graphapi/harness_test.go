@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/bestowhq/bestow/internal/access"
+	"github.com/bestowhq/bestow/internal/connector/directory"
 	"github.com/bestowhq/bestow/internal/graphapi"
 	"github.com/bestowhq/bestow/internal/postgres/pgtest"
 	"github.com/bestowhq/bestow/internal/sqlite/sqlitetest"
@@ -46,6 +47,9 @@ func newHarness(t *testing.T, store access.Store) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
+	conns := access.Connectors{}
+	directory.New(store, nil, nil).Register(conns)
+	svc.SetConnectors(conns)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv := httptest.NewServer(graphapi.New(svc, log, nil).Handler())
 	t.Cleanup(func() { srv.Close(); store.Close() })
@@ -224,4 +228,12 @@ func adminActor(t *testing.T, h *harness) access.Actor {
 		t.Fatal(err)
 	}
 	return who
+}
+
+// work runs the worker until nothing is due, as the server's worker loop would.
+func (h *harness) work() {
+	h.t.Helper()
+	if err := h.svc.Work(context.Background()); err != nil {
+		h.t.Fatal(err)
+	}
 }

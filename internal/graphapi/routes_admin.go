@@ -94,6 +94,7 @@ func (a *API) routeTable() []route {
 	var all []route
 	all = append(all, a.directoryRoutes()...)
 	all = append(all, a.governanceRoutes()...)
+	all = append(all, a.requestRoutes()...)
 	all = append(all, a.adminRoutes()...)
 	return all
 }

@@ -13,6 +13,7 @@ type types struct {
 	connectedOrganization, catalog, resource, resourceRole, resourceScope   *entityType
 	resourceRequest, accessPackage, roleScope, policy, settings             *entityType
 	roleDefinition, roleAssignment                                          *entityType
+	request, assignment, approval, approvalStage, subject                   *entityType
 }
 
 func (a *API) newTypes() types {
@@ -38,6 +39,7 @@ func (a *API) newTypes() types {
 	t.settings = newType("entitlementManagementSettings", access.Settings{}, nil)
 	t.roleDefinition = newType("unifiedRoleDefinition", access.RoleDefinition{}, nil)
 	t.roleAssignment = newType("unifiedRoleAssignment", access.RoleAssignment{}, []string{"createdDateTime"})
+	a.requestTypes(&t)
 
 	// Parents are stored as ids; Graph clients filter on them as paths (catalog/id).
 	t.accessPackage.hidden = append(t.accessPackage.hidden, "catalog")

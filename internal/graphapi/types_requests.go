@@ -1,0 +1,170 @@
+package graphapi
+
+import (
+	"context"
+	"time"
+
+	"github.com/bestowhq/bestow/internal/access"
+	"github.com/bestowhq/bestow/internal/odata"
+)
+
+// requestTypes adds the types of the request lifecycle: assignment requests, assignments,
+// approvals with their stages, and the subjects they are for.
+func (a *API) requestTypes(t *types) {
+	t.request = newType("accessPackageAssignmentRequest", access.Request{},
+		[]string{"catalogId", "policyVersion", "stages", "due", "accessPackageId", "assignmentPolicyId", "assignmentId", "targetId", "requestorId",
+			"accessPackage", "assignment", "requestor"},
+		"accessPackage/id", "assignment/id", "requestor/objectId")
+	t.request.keys = map[string]string{"state": access.KeyState}
+	t.request.augment = func(m obj) {
+		m["accessPackage"] = obj{"id": m["accessPackageId"]}
+		m["assignment"] = obj{"id": m["assignmentId"]}
+		m["requestor"] = obj{"objectId": m["targetId"]}
+	}
+	t.assignment = newType("accessPackageAssignment", access.Assignment{},
+		[]string{"catalogId", "policyVersion", "startDateTime", "endDateTime", "requestId", "roles", "reminded", "due",
+			"accessPackageId", "assignmentPolicyId", "targetId", "accessPackage", "assignmentPolicy", "target"},
+		"schedule", "accessPackage/id", "assignmentPolicy/id", "target/objectId")
+	t.assignment.keys = map[string]string{"state": access.KeyState}
+	t.assignment.augment = func(m obj) {
+		m["accessPackage"] = obj{"id": m["accessPackageId"]}
+		m["assignmentPolicy"] = obj{"id": m["assignmentPolicyId"]}
+		m["target"] = obj{"objectId": m["targetId"]}
+		start, _ := m["startDateTime"].(string)
+		exp := obj{"type": access.ExpireNever, "endDateTime": nil, "duration": nil}
+		if end, ok := m["endDateTime"].(string); ok {
+			exp = obj{"type": access.ExpireAfterDateTime, "endDateTime": end, "duration": nil}
+		}
+		m["schedule"] = obj{"startDateTime": start, "expiration": exp, "recurrence": nil}
+	}
+	t.approval = newType("approval", approvalView{}, nil, "stages/status", "stages/assignedToMe")
+	t.approvalStage = newType("approvalStage", stageView{}, nil)
+	t.subject = newType("accessPackageSubject", subjectView{}, nil)
+
+	subject := func(ctx context.Context, who access.Actor, id string, q odata.Query) (any, error) {
+		u, org, err := a.svc.SubjectOf(ctx, id)
+		if access.IsKind(err, access.KindNotFound) {
+			return nil, nil
+		} else if err != nil {
+			return nil, err
+		}
+		return t.subject.render(ctx, who, toObj(subjectOf(u, org)), q)
+	}
+	pkg := func(ctx context.Context, who access.Actor, it obj, q odata.Query) (any, error) {
+		p, err := a.svc.PackageOf(ctx, str(it, "accessPackageId")) // the request or assignment is visible, so its package is
+		if access.IsKind(err, access.KindNotFound) {
+			return nil, nil
+		} else if err != nil {
+			return nil, err
+		}
+		return t.accessPackage.render(ctx, who, toObj(p), q)
+	}
+	t.request.expand["accessPackage"] = pkg
+	t.assignment.expand["accessPackage"] = pkg
+	t.request.expand["requestor"] = func(ctx context.Context, who access.Actor, it obj, q odata.Query) (any, error) {
+		return subject(ctx, who, str(it, "targetId"), q)
+	}
+	t.assignment.expand["target"] = func(ctx context.Context, who access.Actor, it obj, q odata.Query) (any, error) {
+		return subject(ctx, who, str(it, "targetId"), q)
+	}
+	t.request.expand["assignment"] = func(ctx context.Context, who access.Actor, it obj, q odata.Query) (any, error) {
+		id := str(it, "assignmentId")
+		if id == "" {
+			return nil, nil
+		}
+		x, err := a.svc.GetAssignment(ctx, who, id)
+		if access.IsKind(err, access.KindNotFound) {
+			return nil, nil
+		} else if err != nil {
+			return nil, err
+		}
+		return t.assignment.render(ctx, who, toObj(x), q)
+	}
+	t.assignment.expand["assignmentPolicy"] = func(ctx context.Context, who access.Actor, it obj, q odata.Query) (any, error) {
+		p, err := a.svc.GetPolicy(ctx, who, str(it, "assignmentPolicyId"))
+		if access.IsKind(err, access.KindNotFound) {
+			return nil, nil
+		} else if err != nil {
+			return nil, err
+		}
+		return t.policy.render(ctx, who, toObj(p), q)
+	}
+}
+
+// subjectView is Graph's accessPackageSubject.
+type subjectView struct {
+	ID                    string  `json:"id"`
+	ObjectID              string  `json:"objectId"`
+	DisplayName           string  `json:"displayName"`
+	Email                 *string `json:"email"`
+	PrincipalName         string  `json:"principalName"`
+	SubjectType           string  `json:"subjectType"`
+	ConnectedOrganization any     `json:"connectedOrganization"`
+}
+
+func subjectOf(u access.User, org *access.ConnectedOrganization) subjectView {
+	v := subjectView{ID: u.ID, ObjectID: u.ID, DisplayName: u.DisplayName, PrincipalName: u.UserPrincipalName, SubjectType: "user"}
+	if u.Mail != "" {
+		v.Email = &u.Mail
+	}
+	if org != nil {
+		v.ConnectedOrganization = obj{"id": org.ID, "displayName": org.DisplayName}
+	}
+	return v
+}
+
+// approvalView is Graph's approval: the approval of a request has the request's id.
+type approvalView struct {
+	ID     string      `json:"id"`
+	Stages []stageView `json:"stages"`
+}
+
+// stageView is Graph's approvalStage as seen by one viewer.
+type stageView struct {
+	ID               string     `json:"id"`
+	AssignedToMe     bool       `json:"assignedToMe"`
+	DisplayName      string     `json:"displayName"`
+	Justification    *string    `json:"justification"`
+	ReviewResult     string     `json:"reviewResult"`
+	ReviewedBy       *identity  `json:"reviewedBy"`
+	ReviewedDateTime *time.Time `json:"reviewedDateTime"`
+	Status           string     `json:"status"`
+}
+
+type identity struct {
+	ID          string  `json:"id"`
+	DisplayName *string `json:"displayName"`
+}
+
+// noReviewer is how Graph shows a stage nobody reviewed yet.
+const noReviewer = "00000000-0000-0000-0000-000000000000"
+
+// approvalOf shows a request's approval to who: assignedToMe is true on the open stage
+// they may decide.
+func approvalOf(r access.Request, who access.Actor) approvalView {
+	v := approvalView{ID: r.ID, Stages: []stageView{}}
+	for _, st := range r.Stages {
+		v.Stages = append(v.Stages, stageOf(r, st, who))
+	}
+	return v
+}
+
+func stageOf(r access.Request, st access.Stage, who access.Actor) stageView {
+	sv := stageView{ID: st.ID, DisplayName: st.DisplayName, ReviewResult: st.ReviewResult, ReviewedDateTime: st.ReviewedDateTime,
+		Status: st.Status, ReviewedBy: &identity{ID: noReviewer}}
+	if st.ReviewedBy != "" || st.ReviewResult != access.ReviewNotYet {
+		name := st.ReviewedByName
+		sv.ReviewedBy = &identity{ID: st.ReviewedBy, DisplayName: &name}
+		if st.ReviewedBy == "" {
+			sv.ReviewedBy.ID = noReviewer
+		}
+	}
+	if st.Justification != "" {
+		j := st.Justification
+		sv.Justification = &j
+	}
+	if cur := r.CurrentStage(); cur != nil && cur.ID == st.ID {
+		sv.AssignedToMe = r.IsApprover(who.UserID)
+	}
+	return sv
+}
