@@ -170,9 +170,9 @@ func (a *API) writeApprovals(w http.ResponseWriter, r *http.Request) error {
 // properties, as the SDKs send them; accessPackageAssignment is accepted as beta's name.
 func requestInput(b body) (access.RequestInput, error) {
 	var in struct {
-		RequestType   string          `json:"requestType"`
-		Justification *string         `json:"justification"`
-		Answers       []access.Answer `json:"answers"`
+		RequestType   string           `json:"requestType"`
+		Justification *string          `json:"justification"`
+		Answers       []access.Answer  `json:"answers"`
 		Schedule      *access.Schedule `json:"schedule"`
 	}
 	if err := decodeInto(b, &in); err != nil {
