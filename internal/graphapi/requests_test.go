@@ -132,6 +132,18 @@ func TestRequestLifecycle(t *testing.T) {
 			t.Fatalf("admin list by state: %v", l)
 		}
 
+		t.Run("TRB-1 explain request through the API", func(t *testing.T) {
+			h := h.on(t)
+			ex := h.must(h.admin, "GET", "/bestow/v1/explain/request?user=ann@contoso.com&accessPackage="+pkg, nil, 200)
+			if ex.body["requestable"] != false || !contains(ex.raw, "noExistingAssignment") || !contains(ex.raw, "userUpdate") {
+				t.Fatalf("explain for a user who already has the package: %s", ex.raw)
+			}
+			h.must(bobTok, "GET", "/bestow/v1/explain/request?user=ann@contoso.com&accessPackage="+pkg, nil, 403)
+			if ex := h.must(bobTok, "GET", "/bestow/v1/explain/request?accessPackage=Sales", nil, 200); ex.body["requestable"] != true {
+				t.Fatalf("bob explaining himself: %s", ex.raw)
+			}
+			h.fails(bobTok, "GET", "/bestow/v1/explain/request", nil, 400, "accessPackage is required")
+		})
 		t.Run("AP-3 a package with an active assignment cannot be deleted", func(t *testing.T) {
 			h := h.on(t)
 			h.fails(h.admin, "DELETE", em+"/accessPackages/"+pkg, nil, 400, "active assignment", "ann@contoso.com")

@@ -72,6 +72,23 @@ func (a *API) adminRoutes() []route {
 					"portalLink": absURL(r, p.PortalPath())})
 				return nil
 			})},
+		{method: "GET", pattern: "/bestow/v1/explain/request", summary: "Explain whether a user can request an access package (?user=&accessPackage=, id or name): every check with the fix",
+			h: a.handle(func(w http.ResponseWriter, r *http.Request) error {
+				q := r.URL.Query()
+				user := q.Get("user")
+				if user == "" {
+					user = actorOf(r).UserID
+				}
+				if q.Get("accessPackage") == "" {
+					return badRequest("accessPackage is required: ?user=<id or userPrincipalName>&accessPackage=<id or display name>")
+				}
+				ex, err := s.ExplainRequest(r.Context(), actorOf(r), user, q.Get("accessPackage"))
+				if err != nil {
+					return err
+				}
+				writeJSON(w, http.StatusOK, ex)
+				return nil
+			})},
 		{method: "GET", pattern: "/bestow/v1/explain/actions", summary: "List the actions that roles allow",
 			h: func(w http.ResponseWriter, r *http.Request) {
 				var out []obj

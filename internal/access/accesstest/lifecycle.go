@@ -526,4 +526,55 @@ func runLifecycle(t *testing.T, open Opener) {
 			t.Fatalf("assignment with a failed role: %s", got.State)
 		}
 	})
+
+	t.Run("TRB-1 explain requestability: every check with pass or fail and the fix", func(t *testing.T) {
+		w := NewWorld(t, open)
+		g, bad := w.Group("G"), w.Group("Bad")
+		p := w.Package("Sales access", g)
+		team := w.Group("Team")
+		w.Policy(p, "Team only", func(p *access.Policy) {
+			p.AllowedTargetScope = access.ScopeSpecificDirectoryUsers
+			p.SpecificAllowedTargets = []access.SubjectSet{{Type: "#microsoft.graph.groupMembers", GroupID: team.ID}}
+		})
+		w.Must(w.Svc.ChangeIncompatible(w.Ctx, access.SystemActor, p.ID, access.IncompatibleGroup, bad.ID, true))
+		blocked, _ := w.User("blocked", func(u *access.User) { u.AccountEnabled = false })
+		w.Must(w.Svc.AddRelation(w.Ctx, access.SystemActor, bad.ID, access.RelMember, blocked.ID))
+		ex, err := w.Svc.ExplainRequest(w.Ctx, access.SystemActor, "blocked@contoso.com", "sales ACCESS")
+		w.Must(err)
+		failed := map[string]access.Check{}
+		for _, c := range ex.Checks {
+			if !c.Passed {
+				failed[c.Name] = c
+			}
+		}
+		if ex.Requestable || len(failed) != 3 {
+			t.Fatalf("requestable=%v failed=%v", ex.Requestable, failed)
+		}
+		for name, frag := range map[string]string{access.CheckSignIn: "accountEnabled", access.CheckPolicy: "'Team only'", access.CheckSoD: "'Bad'"} {
+			c, ok := failed[name]
+			if !ok || c.Fix == "" || !strings.Contains(c.Detail+c.Fix, frag) {
+				t.Errorf("check %s: %+v, want a failure mentioning %s with a fix", name, c, frag)
+			}
+		}
+		// The same user, fixed, passes everything; a self-approving policy is caught.
+		w.Must(w.Svc.RemoveRelation(w.Ctx, access.SystemActor, bad.ID, access.RelMember, blocked.ID))
+		w.Must(w.Svc.AddRelation(w.Ctx, access.SystemActor, team.ID, access.RelMember, blocked.ID))
+		_, err = w.Svc.UpdateUser(w.Ctx, access.SystemActor, blocked.ID, func(u *access.User) error { u.AccountEnabled = true; return nil })
+		w.Must(err)
+		ex, err = w.Svc.ExplainRequest(w.Ctx, access.SystemActor, blocked.ID, p.ID)
+		w.Must(err)
+		if !ex.Requestable || len(ex.Policies) != 1 {
+			t.Fatalf("after the fixes: %s", ex)
+		}
+		self := w.Package("Self", g)
+		w.Policy(self, "Only me approves", Approval([]string{blocked.ID}))
+		ex, err = w.Svc.ExplainRequest(w.Ctx, access.SystemActor, blocked.ID, "Self")
+		w.Must(err)
+		if ex.Requestable || !strings.Contains(ex.String(), "FAIL  "+access.CheckApprovers) {
+			t.Fatalf("self-approval only: %s", ex)
+		}
+		_, otherA := w.User("other")
+		_, err = w.Svc.ExplainRequest(w.Ctx, otherA, blocked.ID, p.ID)
+		wantKind(t, err, access.KindForbidden)
+	})
 }
