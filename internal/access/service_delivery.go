@@ -208,10 +208,75 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 			n++
 		}
 	}
+	purged, err := s.purgeExpiredUsers(ctx)
+	n += purged
+	if err != nil {
+		return n, err
+	}
 	if n > 0 {
 		s.kick()
 	}
 	return n, nil
+}
+
+// purgeExpiredUsers removes users deleted longer ago than the restore window: their
+// assignments end, which revokes their access, and the user is deleted for good (ASG-4).
+// Until then a deleted user keeps every assignment, and restoring them changes nothing.
+func (s *Service) purgeExpiredUsers(ctx context.Context) (int, error) {
+	now := s.clock.Now()
+	var due []string
+	err := s.read(ctx, func(tx Tx) error {
+		deleted, err := tx.Users().List(ctx, By(KeyState, "deleted"))
+		for _, u := range deleted {
+			if now.Sub(*u.DeletedDateTime) > RestoreWindow {
+				due = append(due, u.ID)
+			}
+		}
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	for _, id := range due {
+		err := s.write(ctx, func(tx Tx) error {
+			if err := s.endAssignmentsOf(ctx, tx, id, "the user was deleted more than 30 days ago", now); err != nil {
+				return err
+			}
+			return purgeObject(ctx, tx, id, func() error { return tx.Users().Delete(ctx, id) })
+		})
+		if err != nil && !IsKind(err, KindNotFound) {
+			return 0, fmt.Errorf("purge deleted user %s: %w", id, err)
+		}
+	}
+	return len(due), nil
+}
+
+// endAssignmentsOf ends every active assignment of a user, each with a systemRemove
+// request that records why.
+func (s *Service) endAssignmentsOf(ctx context.Context, tx Tx, userID, why string, now time.Time) error {
+	list, err := tx.Assignments().List(ctx, By(KeyTarget, userID), By(KeyActive, "1"))
+	if err != nil {
+		return err
+	}
+	for i := range list {
+		if err := s.systemRemove(ctx, tx, &list[i], why, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// systemRemove ends an assignment on the system's behalf, with a systemRemove request
+// (REQ-1) that says why.
+func (s *Service) systemRemove(ctx context.Context, tx Tx, a *Assignment, why string, now time.Time) error {
+	req := Request{ID: s.ids.NewID(), RequestType: ReqSystemRemove, CreatedDateTime: now, Schedule: a.Schedule(),
+		PackageID: a.PackageID, CatalogID: a.CatalogID, PolicyID: a.PolicyID, PolicyVersion: a.PolicyVersion,
+		TargetID: a.TargetID, AssignmentID: a.ID}
+	req.record(now, SystemActor, "Remove access package assignment", StateDelivering, StatusDelivering, "", why)
+	if err := s.endAssignment(ctx, tx, a, &req, now); err != nil {
+		return err
+	}
+	return tx.Requests().Put(ctx, &req)
 }
 
 // sweepRequest escalates or times out the open approval stage, or starts a scheduled
@@ -292,14 +357,7 @@ func (s *Service) sweepAssignment(ctx context.Context, id string) (bool, error) 
 			}
 			changed = true
 			if a.End != nil && !a.End.After(now) {
-				req := Request{ID: s.ids.NewID(), RequestType: ReqSystemRemove, CreatedDateTime: now, Schedule: a.Schedule(),
-					PackageID: a.PackageID, CatalogID: a.CatalogID, PolicyID: a.PolicyID, PolicyVersion: a.PolicyVersion,
-					TargetID: a.TargetID, AssignmentID: a.ID}
-				req.record(now, SystemActor, "Access package assignment expired", StateDelivering, StatusDelivering, "", "the assignment reached its end "+a.End.Format(time.RFC3339))
-				if err := s.endAssignment(ctx, tx, a, &req, now); err != nil {
-					return err
-				}
-				return tx.Requests().Put(ctx, &req)
+				return s.systemRemove(ctx, tx, a, "the assignment reached its end "+a.End.Format(time.RFC3339), now)
 			}
 			for _, r := range Reminders {
 				h := int(r / time.Hour)

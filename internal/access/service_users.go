@@ -183,7 +183,7 @@ func (s *Service) RestoreUser(ctx context.Context, who Actor, id string) (User, 
 }
 
 // PurgeUser deletes a soft-deleted user for good, with their memberships, role
-// assignments and tokens.
+// assignments and tokens; their access package assignments end (ASG-4).
 func (s *Service) PurgeUser(ctx context.Context, who Actor, id string) error {
 	if err := who.Authorize(ActManageDirectory, Target{}); err != nil {
 		return err
@@ -195,6 +195,9 @@ func (s *Service) PurgeUser(ctx context.Context, who Actor, id string) error {
 		}
 		if !u.Deleted() {
 			return E(KindFailedPrecondition, "user '%s' is not deleted; delete it first", id)
+		}
+		if err := s.endAssignmentsOf(ctx, tx, id, "the user was permanently deleted", s.clock.Now()); err != nil {
+			return err
 		}
 		return purgeObject(ctx, tx, id, func() error { return tx.Users().Delete(ctx, id) })
 	})

@@ -577,4 +577,38 @@ func runLifecycle(t *testing.T, open Opener) {
 		_, err = w.Svc.ExplainRequest(w.Ctx, otherA, blocked.ID, p.ID)
 		wantKind(t, err, access.KindForbidden)
 	})
+
+	t.Run("ASG-4 a deleted user keeps assignments for 30 days, gets them back on restore, loses them after", func(t *testing.T) {
+		w := NewWorld(t, open)
+		g := w.Group("G")
+		p := w.Package("P", g)
+		pol := w.Policy(p, "Direct", DirectOnly)
+		u, _ := w.User("u")
+		r := w.Assign(u, p, pol)
+		w.Work()
+		aid := w.Req(r.ID).AssignmentID
+		w.Must(w.Svc.DeleteUser(w.Ctx, access.SystemActor, u.ID))
+		w.Clock.Advance(10 * 24 * time.Hour)
+		w.Work()
+		if a := w.Asg(aid); a.State != access.AsgDelivered || !w.IsMember(g, u) {
+			t.Fatalf("a deleted user lost access within the restore window: %s", a.State)
+		}
+		_, err := w.Svc.RestoreUser(w.Ctx, access.SystemActor, u.ID)
+		w.Must(err)
+		if a := w.Asg(aid); a.State != access.AsgDelivered || !w.IsMember(g, u) {
+			t.Fatal("restoring the user did not give everything back")
+		}
+		w.Must(w.Svc.DeleteUser(w.Ctx, access.SystemActor, u.ID))
+		w.Clock.Advance(31 * 24 * time.Hour)
+		w.Work()
+		if a := w.Asg(aid); a.State != access.AsgExpired {
+			t.Fatalf("30 days after deletion the assignment is %s", a.State)
+		}
+		if w.IsMember(g, u) {
+			t.Fatal("30 days after deletion the user is still a member")
+		}
+		_, err = w.Svc.RestoreUser(w.Ctx, access.SystemActor, u.ID)
+		wantKind(t, err, access.KindNotFound)
+		w.Must(w.Svc.DeletePackage(w.Ctx, access.SystemActor, p.ID))
+	})
 }
