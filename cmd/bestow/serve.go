@@ -60,6 +60,8 @@ func newServe() *cobra.Command {
 				fmt.Fprintf(os.Stderr, "\nBestow is running at http://%s with demo data.\nGet a token:  go run ./cmd/bestow token create --db %s --user %s\n\n", ln.Addr(), db, demo.AdminUPN)
 			}
 			interval, _ := cmd.Flags().GetDuration("worker-interval")
+			lease, _ := cmd.Flags().GetDuration("delivery-lease")
+			svc.SetLease(lease)
 			wctx, stopWorker := context.WithCancel(context.Background())
 			defer stopWorker()
 			go svc.RunWorker(wctx, interval, func(err error) { log.Error("worker", "err", err) })
@@ -84,6 +86,8 @@ func newServe() *cobra.Command {
 	cmd.Flags().String("log-level", "info", "log level: debug, info, warn, error")
 	cmd.Flags().Duration("worker-interval", envDuration("BESTOW_WORKER_INTERVAL", 2*time.Second),
 		"how often the worker looks for due work besides being woken by changes: approvals that time out, expiry, delivery retries (env BESTOW_WORKER_INTERVAL)")
+	cmd.Flags().Duration("delivery-lease", envDuration("BESTOW_DELIVERY_LEASE", access.DefaultLease),
+		"how long a worker's claim on a delivery lasts; after a crash, claimed deliveries are retried when it runs out (env BESTOW_DELIVERY_LEASE)")
 	return cmd
 }
 

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"time"
 )
 
 // Service holds the use cases of Bestow. Every method that changes state authorizes the
@@ -16,6 +17,7 @@ type Service struct {
 	ids        IDs
 	connectors Connectors
 	retry      RetryPolicy
+	lease      time.Duration
 	wake       chan struct{}
 }
 
@@ -27,7 +29,7 @@ func NewService(store Store, clock Clock, ids IDs) *Service {
 	if ids == nil {
 		ids = RandomIDs{}
 	}
-	return &Service{store: store, clock: clock, ids: ids, retry: DefaultRetry, wake: make(chan struct{}, 1)}
+	return &Service{store: store, clock: clock, ids: ids, retry: DefaultRetry, lease: DefaultLease, wake: make(chan struct{}, 1)}
 }
 
 // Store returns the service's store.

@@ -7,9 +7,13 @@ import (
 	"time"
 )
 
-// Lease is how long a claimed ledger entry stays with the worker that claimed it. A worker
-// that dies leaves the claim to run out; the entry is then due again.
-const Lease = time.Minute
+// DefaultLease is how long a claimed ledger entry stays with the worker that claimed it. A
+// worker that dies leaves the claim to run out; the entry is then due again. It must be
+// longer than a connector call can take.
+const DefaultLease = time.Minute
+
+// SetLease sets how long a delivery claim lasts (DefaultLease unless set).
+func (s *Service) SetLease(d time.Duration) { s.lease = d }
 
 // SetConnectors sets the connectors that deliver roles, by origin system.
 func (s *Service) SetConnectors(c Connectors) { s.connectors = c }
@@ -57,7 +61,7 @@ func (s *Service) Deliver(ctx context.Context, limit int) (int, error) {
 				}
 				continue
 			}
-			lease := now.Add(Lease)
+			lease := now.Add(s.lease)
 			e.Due = &lease
 			e.Attempts++
 			if err := tx.Ledger().Put(ctx, &e); err != nil {
