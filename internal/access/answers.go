@@ -175,3 +175,39 @@ func (p *Policy) ScheduleFor(req Schedule, now time.Time) (Span, error) {
 	}
 	return w, nil
 }
+
+// requestedSchedule is the schedule a request keeps: its start (now or the requested
+// future start) and its expiration as a rule — a duration counts from when access
+// actually starts, after approval; a date stays a date. span is the schedule as checked at
+// submission (POL-6).
+func requestedSchedule(p *Policy, asked Schedule, span Span) Schedule {
+	start := span.Start
+	out := Schedule{StartDateTime: &start, Expiration: &Expiration{Type: ExpireNever}}
+	switch {
+	case asked.Expiration != nil && asked.Expiration.Type == ExpireAfterDuration:
+		out.Expiration = &Expiration{Type: ExpireAfterDuration, Duration: asked.Expiration.Duration}
+	case asked.Expiration != nil && asked.Expiration.Type == ExpireAfterDateTime:
+		out.Expiration = &Expiration{Type: ExpireAfterDateTime, EndDateTime: span.End}
+	case p.Expiration.Type == ExpireAfterDuration:
+		out.Expiration = &Expiration{Type: ExpireAfterDuration, Duration: p.Expiration.Duration}
+	case p.Expiration.Type == ExpireAfterDateTime:
+		out.Expiration = &Expiration{Type: ExpireAfterDateTime, EndDateTime: span.End}
+	}
+	return out
+}
+
+// endFrom resolves when access that starts at start ends under this schedule; nil for
+// never.
+func (s Schedule) endFrom(start time.Time) *time.Time {
+	e := s.Expiration
+	switch {
+	case e == nil:
+		return nil
+	case e.Type == ExpireAfterDuration && e.Duration != nil:
+		t := start.Add(time.Duration(*e.Duration))
+		return &t
+	case e.Type == ExpireAfterDateTime:
+		return e.EndDateTime
+	}
+	return nil
+}

@@ -112,6 +112,8 @@ type Stage struct {
 	Escalated        bool       `json:"escalated"`
 	StartedDateTime  *time.Time `json:"startedDateTime,omitempty"`
 	EscalateAt       *time.Time `json:"escalateAt,omitempty"`
+	RemindAt         *time.Time `json:"remindAt,omitempty"` // approvers are reminded then, once
+	Reminded         bool       `json:"reminded,omitempty"`
 	TimeoutAt        *time.Time `json:"timeoutAt,omitempty"`
 }
 
@@ -211,8 +213,8 @@ func (r *Request) record(now time.Time, who Actor, action, state, status, justif
 	}
 }
 
-// startStage opens stage i with its resolved approvers and sets when it escalates and
-// times out (POL-3, POL-4).
+// startStage opens stage i with its resolved approvers and sets when its approvers are
+// reminded (halfway), when it escalates and when it times out (POL-3, POL-4).
 func (r *Request) startStage(i int, st ApprovalStage, approvers []string, now time.Time) {
 	s := &r.Stages[i]
 	s.Status, s.Approvers, s.StartedDateTime = StageInProgress, approvers, &now
@@ -222,12 +224,28 @@ func (r *Request) startStage(i int, st ApprovalStage, approvers []string, now ti
 	}
 	t := now.Add(timeout)
 	s.TimeoutAt = &t
-	due := t
+	if timeout >= 48*time.Hour {
+		rem := now.Add(timeout / 2)
+		s.RemindAt = &rem
+	}
 	if st.IsEscalationEnabled && st.DurationBeforeEscalation > 0 && time.Duration(st.DurationBeforeEscalation) < timeout {
 		e := now.Add(time.Duration(st.DurationBeforeEscalation))
-		s.EscalateAt, due = &e, e
+		s.EscalateAt = &e
 	}
-	r.Due = &due
+	r.Due = s.nextDue()
+}
+
+// nextDue is the next time the sweep must look at an open stage: a reminder not yet sent,
+// an escalation not yet done, or the timeout.
+func (s *Stage) nextDue() *time.Time {
+	due := *s.TimeoutAt
+	if s.RemindAt != nil && !s.Reminded && s.RemindAt.Before(due) {
+		due = *s.RemindAt
+	}
+	if s.EscalateAt != nil && !s.Escalated && s.EscalateAt.Before(due) {
+		due = *s.EscalateAt
+	}
+	return &due
 }
 
 // DefaultStageTimeout is how long a stage waits for a decision when the policy says nothing.

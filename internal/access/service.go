@@ -18,6 +18,7 @@ type Service struct {
 	connectors Connectors
 	retry      RetryPolicy
 	lease      time.Duration
+	mailer     Mailer
 	wake       chan struct{}
 }
 

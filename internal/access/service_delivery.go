@@ -305,9 +305,9 @@ func (s *Service) sweepRequest(ctx context.Context, id string) (bool, error) {
 				st := r.CurrentStage()
 				if st == nil || st.TimeoutAt == nil || !st.TimeoutAt.After(now) {
 					r.timeOut(now)
-					return nil
+					return s.notify(ctx, tx, MailRequestExpired, []string{r.TargetID, r.RequestorID}, r, nil, now)
 				}
-				if st.EscalateAt != nil && !st.Escalated {
+				if st.EscalateAt != nil && !st.Escalated && !st.EscalateAt.After(now) {
 					pol, err := tx.PolicyVersion(ctx, r.PolicyID, r.PolicyVersion)
 					if err != nil {
 						return err
@@ -317,13 +317,30 @@ func (s *Service) sweepRequest(ctx context.Context, id string) (bool, error) {
 						return err
 					}
 					i := indexOfStage(r, st.ID)
+					before := st.Approvers
 					st.Escalated = true
 					st.Approvers = pol.RequestApprovalSettings.Stages[i].Approvers(sub, lookupIn(ctx, tx), true)
 					r.Status = StatusEscalated
 					r.History = append(r.History, Event{Time: now, ActorName: SystemActor.DisplayName, Action: "Escalate request approval",
 						State: r.State, Detail: fmt.Sprintf("%s: forwarded to alternate approvers", st.DisplayName)})
+					var added []string
+					for _, a := range st.Approvers {
+						if indexOf(before, a) < 0 {
+							added = append(added, a)
+						}
+					}
+					if err := s.notify(ctx, tx, MailApprovalNeeded, added, r, map[string]string{"stage": st.DisplayName, "escalated": "true"}, now); err != nil {
+						return err
+					}
 				}
-				r.Due = st.TimeoutAt
+				if st.RemindAt != nil && !st.Reminded && !st.RemindAt.After(now) {
+					st.Reminded = true
+					if err := s.notify(ctx, tx, MailApprovalReminder, st.Approvers, r, map[string]string{"stage": st.DisplayName,
+						"decideBy": st.TimeoutAt.Format(time.RFC3339)}, now); err != nil {
+						return err
+					}
+				}
+				r.Due = st.nextDue()
 				return nil
 			}
 			r.Due = nil
@@ -371,6 +388,13 @@ func (s *Service) sweepAssignment(ctx context.Context, id string) (bool, error) 
 					if h == 24 {
 						a.Status = "NearExpiry1DayNotificationTriggered"
 					}
+					if !assignmentMailsOff(ctx, tx, a.PolicyID) {
+						err := s.notify(ctx, tx, MailExpiringSoon, []string{a.TargetID}, requestOf(ctx, tx, a),
+							map[string]string{"days": fmt.Sprint(h / 24), "endDateTime": a.End.Format(time.RFC3339), "assignmentId": a.ID}, now)
+						if err != nil {
+							return err
+						}
+					}
 				}
 			}
 			a.Due = a.nextDue()
@@ -397,7 +421,11 @@ func (s *Service) Work(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if swept == 0 && delivered == 0 {
+		sent, err := s.SendMail(ctx, 100)
+		if err != nil {
+			return err
+		}
+		if swept == 0 && delivered == 0 && sent == 0 {
 			return nil
 		}
 	}
@@ -419,4 +447,13 @@ func (s *Service) RunWorker(ctx context.Context, interval time.Duration, report 
 		case <-s.wake:
 		}
 	}
+}
+
+// requestOf returns the request that last changed an assignment, for mail data; a
+// stand-in with the assignment's package and target when it is gone.
+func requestOf(ctx context.Context, tx Tx, a *Assignment) *Request {
+	if r, err := tx.Requests().Get(ctx, a.RequestID); err == nil {
+		return &r
+	}
+	return &Request{PackageID: a.PackageID, TargetID: a.TargetID}
 }

@@ -120,7 +120,7 @@ func (s *Service) submitAdd(ctx context.Context, tx Tx, who Actor, typ string, i
 		return Request{}, err
 	}
 	req := Request{ID: s.ids.NewID(), RequestType: typ, CreatedDateTime: now, Justification: in.Justification, Answers: in.Answers,
-		Schedule: spanSchedule(span), PackageID: p.ID, CatalogID: c.ID, PolicyID: pol.ID, PolicyVersion: pol.Version,
+		Schedule: requestedSchedule(&pol, in.Schedule, span), PackageID: p.ID, CatalogID: c.ID, PolicyID: pol.ID, PolicyVersion: pol.Version,
 		TargetID: sub.User.ID, RequestorID: who.UserID}
 	action := "User requests access package assignment"
 	if typ == ReqAdminAdd {
@@ -198,7 +198,7 @@ func (s *Service) startApproval(ctx context.Context, tx Tx, req *Request, pol *P
 	}
 	req.startStage(0, stages[0], approvers, now)
 	req.record(now, SystemActor, "Create request approval", StatePendingApproval, StatusPending, "", fmt.Sprintf("%s: %d approver(s)", req.Stages[0].DisplayName, len(approvers)))
-	return nil
+	return s.notify(ctx, tx, MailApprovalNeeded, approvers, req, map[string]string{"stage": req.Stages[0].DisplayName}, now)
 }
 
 // approved moves an approved (or auto-approved) request on: scheduled until a future
@@ -220,10 +220,7 @@ func (s *Service) approved(ctx context.Context, tx Tx, req *Request, now time.Ti
 func (s *Service) fulfill(ctx context.Context, tx Tx, req *Request, now time.Time) error {
 	switch {
 	case req.IsAdd():
-		end := (*time.Time)(nil)
-		if e := req.Schedule.Expiration; e != nil && e.EndDateTime != nil {
-			end = e.EndDateTime
-		}
+		end := req.Schedule.endFrom(now)
 		a := Assignment{ID: s.ids.NewID(), PackageID: req.PackageID, CatalogID: req.CatalogID, PolicyID: req.PolicyID,
 			PolicyVersion: req.PolicyVersion, TargetID: req.TargetID, State: AsgDelivering, Status: "Delivering",
 			Start: now, End: end, CreatedDateTime: now, RequestID: req.ID}
@@ -256,10 +253,7 @@ func (s *Service) fulfill(ctx context.Context, tx Tx, req *Request, now time.Tim
 		if !a.Active() {
 			return Ec(KindFailedPrecondition, "AssignmentExpired", "assignment '%s' has expired; request the access package again", a.ID)
 		}
-		a.End = nil
-		if e := req.Schedule.Expiration; e != nil && e.EndDateTime != nil {
-			a.End = e.EndDateTime
-		}
+		a.End = req.Schedule.endFrom(now)
 		a.IsExtended, a.Reminded, a.RequestID = true, nil, req.ID
 		a.Due = a.nextDue()
 		if err := s.settle(ctx, tx, &a, req, now); err != nil {
@@ -319,6 +313,11 @@ func (s *Service) endAssignment(ctx context.Context, tx Tx, a *Assignment, req *
 	}
 	if err := s.settle(ctx, tx, a, req, now); err != nil {
 		return err
+	}
+	if !assignmentMailsOff(ctx, tx, a.PolicyID) {
+		if err := s.notify(ctx, tx, MailAccessEnded, []string{a.TargetID}, req, map[string]string{"assignmentId": a.ID}, now); err != nil {
+			return err
+		}
 	}
 	return tx.Assignments().Put(ctx, a)
 }
@@ -384,6 +383,11 @@ func (s *Service) settle(ctx context.Context, tx Tx, a *Assignment, req *Request
 		req.CompletedDateTime = nil // delivery resumed (REQ-8)
 	}
 	req.record(now, SystemActor, action, target, status, "", "")
+	if target == StateDelivered && !req.IsRemove() && !assignmentMailsOff(ctx, tx, a.PolicyID) {
+		if err := s.notify(ctx, tx, MailAccessDelivered, []string{req.TargetID}, req, map[string]string{"assignmentId": a.ID}, now); err != nil {
+			return err
+		}
+	}
 	if save {
 		return tx.Requests().Put(ctx, req)
 	}
@@ -429,9 +433,8 @@ func (s *Service) submitUpdate(ctx context.Context, tx Tx, who Actor, typ string
 	if err != nil {
 		return Request{}, err
 	}
-	span.Start = a.Start
 	req := Request{ID: s.ids.NewID(), RequestType: typ, CreatedDateTime: now, Justification: in.Justification, Answers: in.Answers,
-		Schedule: spanSchedule(span), PackageID: p.ID, CatalogID: c.ID, PolicyID: pol.ID, PolicyVersion: pol.Version,
+		Schedule: requestedSchedule(&pol, sched, span), PackageID: p.ID, CatalogID: c.ID, PolicyID: pol.ID, PolicyVersion: pol.Version,
 		TargetID: a.TargetID, RequestorID: who.UserID, AssignmentID: a.ID}
 	req.record(now, who, "Request to extend access package assignment", StateSubmitted, StatusAccepted, in.Justification, "")
 	if typ == ReqUserUpdate && pol.RequestApprovalSettings.IsApprovalRequiredForUpdate && len(pol.RequestApprovalSettings.Stages) > 0 {
@@ -533,8 +536,11 @@ func (s *Service) Decide(ctx context.Context, who Actor, requestID, stageID stri
 			}
 			now := s.clock.Now()
 			next, err := req.decide(now, who, stageID, d, &pol)
-			if err != nil || req.State != StatePendingApproval {
+			if err != nil {
 				return err
+			}
+			if req.State == StateDenied {
+				return s.notify(ctx, tx, MailRequestDenied, []string{req.TargetID, req.RequestorID}, req, map[string]string{"reason": d.Justification}, now)
 			}
 			if next {
 				i := 0
@@ -549,7 +555,10 @@ func (s *Service) Decide(ctx context.Context, who Actor, requestID, stageID stri
 				req.startStage(i, stage, stage.Approvers(sub, lookupIn(ctx, tx), false), now)
 				req.History = append(req.History, Event{Time: now, ActorName: SystemActor.DisplayName, Action: "Add approver to request approval",
 					State: req.State, Detail: req.Stages[i].DisplayName})
-				return nil
+				return s.notify(ctx, tx, MailApprovalNeeded, req.Stages[i].Approvers, req, map[string]string{"stage": req.Stages[i].DisplayName}, now)
+			}
+			if err := s.notify(ctx, tx, MailRequestApproved, []string{req.TargetID, req.RequestorID}, req, nil, now); err != nil {
+				return err
 			}
 			return s.approved(ctx, tx, req, now, "Ready to fulfill access package assignment request")
 		},

@@ -40,12 +40,12 @@ const (
 	KeyPrincipal = "principal" // roleAssignments, appRoleAssignments
 	KeyHash      = "hash"      // tokens: the SHA-256 of the secret, unique
 	KeyUser      = "user"      // tokens
-	KeyState     = "state"     // users: "live" or "deleted" (UserState); requests, assignments: state
+	KeyState     = "state"     // users: "live" or "deleted" (UserState); requests, assignments, messages: state
 	KeyTarget    = "target"    // requests, assignments: the target user; ledger: the subject
 	KeyRequestor = "requestor" // requests: who made it
 	KeyPolicy    = "policy"    // assignments: the assignment policy
 	KeyActive    = "active"    // assignments: "1" while active, "0" once expired
-	KeyDue       = "due"       // requests, assignments, ledger: DueKey of when work is due
+	KeyDue       = "due"       // requests, assignments, ledger, messages: DueKey of when work is due
 )
 
 // DueKey is the indexed form of a due time: milliseconds since the epoch, zero-padded, so
@@ -111,6 +111,7 @@ type Tx interface {
 	Requests() Collection[Request]
 	Assignments() Collection[Assignment]
 	Ledger() Collection[LedgerEntry]
+	Messages() Collection[Message]
 
 	// Relate records that object is a member or owner of group; Conflict if it already is.
 	Relate(ctx context.Context, groupID string, rel Relation, objectID string) error

@@ -144,6 +144,25 @@ func TestRequestLifecycle(t *testing.T) {
 			}
 			h.fails(bobTok, "GET", "/bestow/v1/explain/request", nil, 400, "accessPackage is required")
 		})
+		t.Run("NOT-1 every notification is recorded and visible", func(t *testing.T) {
+			h := h.on(t)
+			msgs := h.must(h.admin, "GET", "/bestow/v1/notifications", nil, 200).list()
+			kinds := map[any]int{}
+			for _, m := range msgs {
+				kinds[m["kind"]]++
+				if m["state"] != "skipped" || !contains(m["lastError"].(string), "smtp") {
+					t.Errorf("without a mail server a message is skipped and says why: %v", m)
+				}
+			}
+			if kinds["approvalNeeded"] != 2 || kinds["requestApproved"] != 1 || kinds["accessDelivered"] != 1 {
+				t.Fatalf("notifications: %v", kinds)
+			}
+			h.must(bobTok, "GET", "/bestow/v1/notifications", nil, 403)
+			r := h.must(h.admin, "POST", "/bestow/v1/notifications/"+msgs[0]["id"].(string)+"/retry", nil, 200)
+			if r.str("state") != "pending" {
+				t.Fatalf("retry: %s", r.raw)
+			}
+		})
 		t.Run("AP-3 a package with an active assignment cannot be deleted", func(t *testing.T) {
 			h := h.on(t)
 			h.fails(h.admin, "DELETE", em+"/accessPackages/"+pkg, nil, 400, "active assignment", "ann@contoso.com")

@@ -147,6 +147,29 @@ func (a *API) requestRoutes() []route {
 				return nil
 			}))
 	}
+	// The mail outbox (NOT-1): every notification with its state, attempts and last error.
+	routes = append(routes,
+		route{method: "GET", pattern: "/bestow/v1/notifications", summary: "The mail outbox: every notification with state (pending, sent, failed, skipped), attempts and last error (?state=)",
+			h: a.handle(func(w http.ResponseWriter, r *http.Request) error {
+				list, err := s.ListMessages(r.Context(), actorOf(r), r.URL.Query().Get("state"))
+				if err != nil {
+					return err
+				}
+				if list == nil {
+					list = []access.Message{}
+				}
+				writeJSON(w, http.StatusOK, obj{"value": list})
+				return nil
+			})},
+		route{method: "POST", pattern: "/bestow/v1/notifications/{id}/retry", summary: "Send a failed or skipped notification again",
+			h: a.handle(func(w http.ResponseWriter, r *http.Request) error {
+				m, err := s.RetryMessage(r.Context(), actorOf(r), id(r))
+				if err != nil {
+					return err
+				}
+				writeJSON(w, http.StatusOK, m)
+				return nil
+			})})
 	return routes
 }
 

@@ -110,3 +110,4 @@ func (x *txn) SiteRoleAssignments() access.Collection[access.SiteRoleAssignment]
 func (x *txn) Requests() access.Collection[access.Request]       { return bind(requests, x) }
 func (x *txn) Assignments() access.Collection[access.Assignment] { return bind(assignments, x) }
 func (x *txn) Ledger() access.Collection[access.LedgerEntry]     { return bind(ledger, x) }
+func (x *txn) Messages() access.Collection[access.Message]       { return bind(messages, x) }

@@ -176,6 +176,13 @@ var (
 		values: func(e *access.LedgerEntry) []any { return []any{e.SubjectID, dueValue(e.Due)} },
 		keys:   map[string]string{access.KeyTarget: "subject_id", access.KeyDue: "due"},
 	}
+	messages = &table[access.Message, *access.Message]{
+		name: "messages", what: "message",
+		id:     func(m *access.Message) string { return m.ID },
+		cols:   []string{"state", "due"},
+		values: func(m *access.Message) []any { return []any{m.State, dueValue(m.Due)} },
+		keys:   map[string]string{access.KeyState: "state", access.KeyDue: "due"},
+	}
 	settings = &table[access.Settings, *access.Settings]{
 		name: "settings", what: "settings",
 		id: func(s *access.Settings) string { return s.ID },

@@ -611,4 +611,84 @@ func runLifecycle(t *testing.T, open Opener) {
 		wantKind(t, err, access.KindNotFound)
 		w.Must(w.Svc.DeletePackage(w.Ctx, access.SystemActor, p.ID))
 	})
+
+	t.Run("NOT-1 mail for approvals, decisions, delivery, expiry; failed sends are retried and visible", func(t *testing.T) {
+		w := NewWorld(t, open)
+		g := w.Group("G")
+		p := w.Package("Sales", g)
+		a1, a1A := w.User("a1")
+		d := access.Duration(20 * 24 * time.Hour)
+		w.Policy(p, "Approved", Approval([]string{a1.ID}), func(p *access.Policy) {
+			p.Expiration = access.Expiration{Type: access.ExpireAfterDuration, Duration: &d}
+		})
+		_, uA := w.User("u")
+		req, err := w.Request(uA, p)
+		w.Must(err)
+		w.Work()
+		if got := w.Mail.Of(access.MailApprovalNeeded); len(got) != 1 || got[0] != "a1@contoso.com" {
+			t.Fatalf("approval needed mails: %v", got)
+		}
+		w.Clock.Advance(8 * 24 * time.Hour) // halfway through the 14-day stage
+		w.Work()
+		if got := w.Mail.Of(access.MailApprovalReminder); len(got) != 1 || got[0] != "a1@contoso.com" {
+			t.Fatalf("approver reminders: %v", got)
+		}
+		_, err = w.Svc.Decide(w.Ctx, a1A, req.ID, req.Stages[0].ID, access.Decision{Approve: true})
+		w.Must(err)
+		w.Mail.mu.Lock()
+		w.Mail.Err = access.E(access.KindTransient, "421 try again later")
+		w.Mail.mu.Unlock()
+		w.Work()
+		msgs, err := w.Svc.ListMessages(w.Ctx, access.SystemActor, access.MsgPending)
+		w.Must(err)
+		if len(msgs) != 2 || msgs[0].LastError == "" || msgs[0].Attempts != 1 || msgs[0].Due == nil {
+			t.Fatalf("failed sends are not visible with their error and next attempt: %+v", msgs)
+		}
+		w.Mail.mu.Lock()
+		w.Mail.Err = nil
+		w.Mail.mu.Unlock()
+		w.Clock.Advance(2 * time.Minute)
+		w.Work()
+		if got := w.Mail.Of(access.MailRequestApproved); len(got) != 1 || got[0] != "u@contoso.com" {
+			t.Fatalf("approved mails: %v", got)
+		}
+		if got := w.Mail.Of(access.MailAccessDelivered); len(got) != 1 {
+			t.Fatalf("delivered mails: %v", got)
+		}
+		// Access started on day 8 (when approved) and lasts 20 days: reminders on days 14
+		// and 27, the end on day 28.
+		w.Clock.Advance(7 * 24 * time.Hour)
+		w.Work()
+		w.Clock.Advance(12 * 24 * time.Hour)
+		w.Work()
+		w.Clock.Advance(24 * time.Hour)
+		w.Work()
+		if got := w.Mail.Of(access.MailExpiringSoon); len(got) != 2 {
+			t.Fatalf("expiry reminders (14 days, 1 day): %v", got)
+		}
+		if got := w.Mail.Of(access.MailAccessEnded); len(got) != 1 {
+			t.Fatalf("access ended mails: %v", got)
+		}
+		sent, err := w.Svc.ListMessages(w.Ctx, access.SystemActor, access.MsgSent)
+		w.Must(err)
+		if len(sent) != 7 {
+			t.Fatalf("%d messages recorded as sent, want 7", len(sent))
+		}
+		// Denied and expired requests tell the requestor.
+		req2, err := w.Request(uA, w.Package("Other", g))
+		if err == nil {
+			t.Fatal("a package without a policy took a request")
+		}
+		_ = req2
+		p3 := w.Package("Third", g)
+		w.Policy(p3, "Approved", Approval([]string{a1.ID}))
+		r3, err := w.Request(uA, p3)
+		w.Must(err)
+		_, err = w.Svc.Decide(w.Ctx, a1A, r3.ID, r3.Stages[0].ID, access.Decision{Approve: false, Justification: "no"})
+		w.Must(err)
+		w.Work()
+		if got := w.Mail.Of(access.MailRequestDenied); len(got) != 1 || got[0] != "u@contoso.com" {
+			t.Fatalf("denied mails: %v", got)
+		}
+	})
 }

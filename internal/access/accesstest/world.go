@@ -2,6 +2,7 @@ package accesstest
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -18,6 +19,7 @@ type World struct {
 	Clock *Clock
 	Ctx   context.Context
 	Flaky *Flaky // wraps the connector for sites: tests make it fail
+	Mail  *Outbox
 	cat   access.Catalog
 }
 
@@ -31,7 +33,9 @@ func NewWorld(t *testing.T, open Opener) *World {
 	flaky := &Flaky{Next: dir}
 	conns[access.OriginSite] = flaky
 	svc.SetConnectors(conns)
-	w := &World{T: t, Svc: svc, Clock: clock, Ctx: context.Background(), Flaky: flaky}
+	mail := &Outbox{}
+	svc.SetMailer(mail)
+	w := &World{T: t, Svc: svc, Clock: clock, Ctx: context.Background(), Flaky: flaky, Mail: mail}
 	c, err := svc.CreateCatalog(w.Ctx, access.SystemActor, access.Catalog{DisplayName: "Sales", State: access.CatalogPublished, IsExternallyVisible: true})
 	w.Must(err)
 	w.cat = c
@@ -241,4 +245,46 @@ func (f *Flaky) Revoke(ctx context.Context, g access.RoleGrant) (access.Delivery
 		return access.DeliveryResult{}, err
 	}
 	return f.Next.Revoke(ctx, g)
+}
+
+// Outbox is a Mailer that records what it sends, and fails while Err is set.
+type Outbox struct {
+	mu   sync.Mutex
+	Err  error
+	Sent []Sent
+}
+
+// Sent is one message as the mailer saw it.
+type Sent struct {
+	Kind string
+	To   []string // addresses
+	Data map[string]string
+}
+
+// Send implements access.Mailer.
+func (o *Outbox) Send(ctx context.Context, m access.Message, to []access.Recipient) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.Err != nil {
+		return o.Err
+	}
+	s := Sent{Kind: m.Kind, Data: m.Data}
+	for _, r := range to {
+		s.To = append(s.To, r.Address)
+	}
+	o.Sent = append(o.Sent, s)
+	return nil
+}
+
+// Of returns the addresses each message of a kind went to, one string per message.
+func (o *Outbox) Of(kind string) []string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var out []string
+	for _, s := range o.Sent {
+		if s.Kind == kind {
+			out = append(out, strings.Join(s.To, ","))
+		}
+	}
+	return out
 }

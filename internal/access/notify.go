@@ -1,0 +1,242 @@
+package access
+
+import (
+	"context"
+	"time"
+)
+
+// Notification kinds (NOT-1): what happened, which picks the mail template.
+const (
+	MailApprovalNeeded   = "approvalNeeded"   // to the approvers of a stage that opened or escalated
+	MailApprovalReminder = "approvalReminder" // to approvers halfway through a stage
+	MailRequestApproved  = "requestApproved"  // to the requestor, when the last stage approved
+	MailRequestDenied    = "requestDenied"    // to the requestor
+	MailRequestExpired   = "requestExpired"   // to the requestor, when nobody decided in time (POL-4)
+	MailAccessDelivered  = "accessDelivered"  // to the target, when every role is in place
+	MailExpiringSoon     = "expiringSoon"     // to the target, 14 days and 1 day before the end
+	MailAccessEnded      = "accessEnded"      // to the target, when the assignment ended
+)
+
+// Message states.
+const (
+	MsgPending = "pending" // waiting to be sent (or for its next attempt)
+	MsgSent    = "sent"
+	MsgFailed  = "failed"  // attempts ran out or the error is permanent
+	MsgSkipped = "skipped" // nobody to send to, or no mail server configured
+)
+
+// Message is a notification in the outbox. It is written in the same transaction as the
+// change it tells about, and sent later by the mail worker, which records every attempt
+// (NOT-1).
+type Message struct {
+	Revision
+	ID          string            `json:"id"`
+	Kind        string            `json:"kind"`
+	To          []string          `json:"to"` // user ids
+	Data        map[string]string `json:"data"`
+	RequestID   string            `json:"requestId,omitempty"`
+	State       string            `json:"state"`
+	Attempts    int               `json:"attempts"`
+	LastError   string            `json:"lastError,omitempty"`
+	Created     time.Time         `json:"createdDateTime"`
+	SentAt      *time.Time        `json:"sentDateTime,omitempty"`
+	Recipients  []string          `json:"recipients,omitempty"` // addresses, once resolved
+	Due         *time.Time        `json:"due,omitempty"`
+	FirstFailed *time.Time        `json:"firstFailure,omitempty"`
+}
+
+// Recipient is a resolved mail recipient.
+type Recipient struct {
+	UserID, Name, Address string
+}
+
+// Mailer sends one message to its recipients. An error of KindTransient (or one that is
+// not an *Error) is retried with backoff.
+type Mailer interface {
+	Send(ctx context.Context, m Message, to []Recipient) error
+}
+
+// SetMailer sets the mailer; without one, messages are recorded as skipped.
+func (s *Service) SetMailer(m Mailer) { s.mailer = m }
+
+// MailRetry is how failed sends are retried.
+var MailRetry = RetryPolicy{For: 24 * time.Hour, First: time.Minute, Max: time.Hour}
+
+// notify queues a message in the transaction of the change it tells about.
+func (s *Service) notify(ctx context.Context, tx Tx, kind string, to []string, r *Request, extra map[string]string, now time.Time) error {
+	if len(to) == 0 {
+		return nil
+	}
+	data := map[string]string{}
+	if r != nil {
+		data["requestId"], data["requestType"], data["state"] = r.ID, r.RequestType, r.State
+		if p, err := tx.Packages().Get(ctx, r.PackageID); err == nil {
+			data["accessPackage"], data["portalPath"] = p.DisplayName, p.PortalPath()
+		}
+		if u, err := tx.Users().Get(ctx, r.TargetID); err == nil {
+			data["target"] = u.DisplayName
+		}
+		if r.Justification != "" {
+			data["justification"] = r.Justification
+		}
+	}
+	for k, v := range extra {
+		data[k] = v
+	}
+	m := Message{ID: s.ids.NewID(), Kind: kind, To: uniqueSorted(append([]string(nil), to...)), Data: data, State: MsgPending, Created: now, Due: &now}
+	if r != nil {
+		m.RequestID = r.ID
+	}
+	return tx.Messages().Put(ctx, &m)
+}
+
+// assignmentMailsOff reports whether the policy turned off assignment mails (delivered,
+// near expiry, ended).
+func assignmentMailsOff(ctx context.Context, tx Tx, policyID string) bool {
+	p, err := tx.Policies().Get(ctx, policyID)
+	return err == nil && p.NotificationSettings != nil && p.NotificationSettings.IsAssignmentNotificationDisabled
+}
+
+// SendMail sends up to limit due messages and records each attempt. It returns how many
+// it worked on.
+func (s *Service) SendMail(ctx context.Context, limit int) (int, error) {
+	var batch []Message
+	err := s.write(ctx, func(tx Tx) error {
+		batch = batch[:0]
+		now := s.clock.Now()
+		due, err := tx.Messages().Slice(ctx, Window{Limit: limit}, ByDue(now))
+		if err != nil {
+			return err
+		}
+		for _, m := range due {
+			lease := now.Add(s.lease)
+			m.Due = &lease
+			m.Attempts++
+			if err := tx.Messages().Put(ctx, &m); err != nil {
+				return err
+			}
+			batch = append(batch, m)
+		}
+		return nil
+	})
+	if err != nil || len(batch) == 0 {
+		return 0, err
+	}
+	for i := range batch {
+		m := &batch[i]
+		to, err := s.recipients(ctx, m.To)
+		now := s.clock.Now()
+		switch {
+		case err != nil:
+			m.LastError = err.Error()
+		case len(to) == 0:
+			m.State, m.LastError, m.Due = MsgSkipped, "no recipient has a mail address", nil
+			continue
+		case s.mailer == nil:
+			m.State, m.LastError, m.Due = MsgSkipped, "no mail server is configured (set --smtp-host)", nil
+			continue
+		default:
+			m.Recipients = m.Recipients[:0]
+			for _, r := range to {
+				m.Recipients = append(m.Recipients, r.Address)
+			}
+			err = s.mailer.Send(ctx, *m, to)
+		}
+		if err == nil {
+			m.State, m.SentAt, m.Due, m.LastError = MsgSent, &now, nil, ""
+			continue
+		}
+		m.LastError = err.Error()
+		if m.FirstFailed == nil {
+			m.FirstFailed = &now
+		}
+		if permanent(err) || now.Sub(*m.FirstFailed) >= MailRetry.For {
+			m.State, m.Due = MsgFailed, nil
+			continue
+		}
+		next := now.Add(MailRetry.backoff(m.Attempts))
+		m.Due = &next
+	}
+	err = s.write(ctx, func(tx Tx) error {
+		for i := range batch {
+			m := batch[i]
+			cur, err := tx.Messages().Get(ctx, m.ID)
+			if err != nil {
+				return err
+			}
+			m.Version = cur.Version
+			if err := tx.Messages().Put(ctx, &m); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return len(batch), err
+}
+
+// recipients resolves user ids to mail addresses (mail, else userPrincipalName); users
+// without either, or deleted, are left out.
+func (s *Service) recipients(ctx context.Context, ids []string) ([]Recipient, error) {
+	var out []Recipient
+	err := s.read(ctx, func(tx Tx) error {
+		for _, id := range ids {
+			u, err := tx.Users().Get(ctx, id)
+			if IsKind(err, KindNotFound) {
+				continue
+			} else if err != nil {
+				return err
+			}
+			addr := u.Mail
+			if addr == "" {
+				addr = u.UserPrincipalName
+			}
+			if u.Deleted() || addr == "" {
+				continue
+			}
+			out = append(out, Recipient{UserID: u.ID, Name: u.DisplayName, Address: addr})
+		}
+		return nil
+	})
+	return out, err
+}
+
+// ListMessages returns the outbox (NOT-1: every send is recorded and visible), newest
+// last, optionally only one state, for administrators who may read assignments.
+func (s *Service) ListMessages(ctx context.Context, who Actor, state string) ([]Message, error) {
+	if err := who.Authorize(ActReadAssignments, Target{}); err != nil {
+		return nil, err
+	}
+	var out []Message
+	err := s.read(ctx, func(tx Tx) error {
+		var keys []Key
+		if state != "" {
+			keys = append(keys, By(KeyState, state))
+		}
+		var err error
+		out, err = tx.Messages().List(ctx, keys...)
+		return err
+	})
+	return out, err
+}
+
+// RetryMessage sends a failed or skipped message again.
+func (s *Service) RetryMessage(ctx context.Context, who Actor, id string) (Message, error) {
+	if err := who.Authorize(ActManageAssignments, Target{}); err != nil {
+		return Message{}, err
+	}
+	m, err := update(ctx, s,
+		func(tx Tx) (Message, error) { return tx.Messages().Get(ctx, id) },
+		func(_ Tx, m *Message) error {
+			if m.State == MsgSent {
+				return Ec(KindFailedPrecondition, "AlreadySent", "message '%s' was sent on %s", m.ID, m.SentAt.Format(time.RFC3339))
+			}
+			now := s.clock.Now()
+			m.State, m.Due, m.FirstFailed = MsgPending, &now, nil
+			return nil
+		},
+		func(tx Tx, m *Message) error { return tx.Messages().Put(ctx, m) })
+	if err == nil {
+		s.kick()
+	}
+	return m, err
+}
