@@ -2,6 +2,7 @@ package access
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -119,6 +120,9 @@ func (s *Service) SendMail(ctx context.Context, limit int) (int, error) {
 		}
 		return nil
 	})
+	if errors.Is(err, ErrVersionConflict) {
+		return 0, nil // another worker claimed some of these first
+	}
 	if err != nil || len(batch) == 0 {
 		return 0, err
 	}

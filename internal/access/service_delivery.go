@@ -71,6 +71,9 @@ func (s *Service) Deliver(ctx context.Context, limit int) (int, error) {
 		}
 		return nil
 	})
+	if errors.Is(err, ErrVersionConflict) {
+		return 0, nil // another worker claimed some of these first; the next round goes on
+	}
 	if err != nil || len(batch) == 0 {
 		return 0, err
 	}

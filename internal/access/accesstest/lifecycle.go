@@ -1,12 +1,14 @@
 package accesstest
 
 import (
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/bestowhq/bestow/internal/access"
+	"github.com/bestowhq/bestow/internal/connector/directory"
 )
 
 // runLifecycle checks requests, approvals, assignments and delivery through the service
@@ -689,6 +691,79 @@ func runLifecycle(t *testing.T, open Opener) {
 		w.Work()
 		if got := w.Mail.Of(access.MailRequestDenied); len(got) != 1 || got[0] != "u@contoso.com" {
 			t.Fatalf("denied mails: %v", got)
+		}
+	})
+
+	t.Run("REQ-3 EXT-1 a guest requests through their connected organization; one from an unknown domain is told why", func(t *testing.T) {
+		w := NewWorld(t, open)
+		g := w.Group("G")
+		p := w.Package("Partners", g)
+		org, err := w.Svc.CreateConnectedOrganization(w.Ctx, access.SystemActor, access.ConnectedOrganization{DisplayName: "Fabrikam",
+			IdentitySources: []access.IdentitySource{{Type: "#microsoft.graph.domainIdentitySource", DomainName: "fabrikam.com", DisplayName: "Fabrikam"}}})
+		w.Must(err)
+		w.Policy(p, "Fabrikam", func(p *access.Policy) {
+			p.AllowedTargetScope = access.ScopeSpecificConnectedOrgs
+			p.SpecificAllowedTargets = []access.SubjectSet{{Type: "#microsoft.graph.connectedOrganizationMembers", ConnectedOrganizationID: org.ID}}
+		})
+		guest := func(name, domain string) (access.User, access.Actor) {
+			return w.User(name, func(u *access.User) {
+				u.UserType = access.UserTypeGuest
+				u.Mail = name + "@" + domain
+				u.UserPrincipalName = name + "_" + domain + "#EXT#@contoso.com"
+			})
+		}
+		fab, fabA := guest("fay", "fabrikam.com")
+		r, err := w.Request(fabA, p)
+		w.Must(err)
+		w.Work()
+		if w.Req(r.ID).State != access.StateDelivered || !w.IsMember(g, fab) {
+			t.Fatalf("guest of the connected organization: %s", w.Req(r.ID).State)
+		}
+		_, otherA := guest("oz", "elsewhere.org")
+		_, err = w.Request(otherA, p)
+		if !access.IsKind(err, access.KindInvalid) || !strings.Contains(err.Error(), "elsewhere.org") || !strings.Contains(err.Error(), "connected organization") {
+			t.Fatalf("guest from an unknown domain: %v", err)
+		}
+		_, memberA := w.User("mem")
+		_, err = w.Request(memberA, p)
+		wantKind(t, err, access.KindInvalid) // an external-users policy does not cover members (POL-2)
+	})
+
+	t.Run("REQ-8 two workers on one database deliver every request exactly once", func(t *testing.T) {
+		w := NewWorld(t, open)
+		g := w.Group("G")
+		p := w.Package("P", g)
+		pol := w.Policy(p, "Direct", DirectOnly)
+		const n = 40
+		var users []access.User
+		for i := range n {
+			u, _ := w.User(fmt.Sprint("u", i))
+			users = append(users, u)
+			w.Assign(u, p, pol)
+		}
+		other := access.NewService(w.Svc.Store(), w.Clock, &SeqIDs{})
+		conns := access.Connectors{}
+		directory.New(w.Svc.Store(), w.Clock, &SeqIDs{}).Register(conns)
+		other.SetConnectors(conns)
+		var wg sync.WaitGroup
+		errs := make([]error, 2)
+		for i, svc := range []*access.Service{w.Svc, other} {
+			wg.Add(1)
+			go func() { defer wg.Done(); errs[i] = svc.Work(w.Ctx) }()
+		}
+		wg.Wait()
+		w.Must(errs[0])
+		w.Must(errs[1])
+		w.Work()
+		reqs, err := w.Svc.ListRequests(w.Ctx, access.SystemActor, access.StateDelivered)
+		w.Must(err)
+		if len(reqs) != n {
+			t.Fatalf("%d of %d requests delivered", len(reqs), n)
+		}
+		for _, u := range users {
+			if !w.IsMember(g, u) {
+				t.Fatalf("%s is not a member", u.UserPrincipalName)
+			}
 		}
 	})
 }
