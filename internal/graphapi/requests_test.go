@@ -131,6 +131,11 @@ func TestRequestLifecycle(t *testing.T) {
 		if l := h.must(h.admin, "GET", em+"/assignments?$filter=state eq 'delivered'&$expand=target", nil, 200).list(); len(l) != 1 {
 			t.Fatalf("admin list by state: %v", l)
 		}
+		roles := h.must(annTok, "GET", "/bestow/v1/assignments/"+mine[0]["id"].(string)+"/roles", nil, 200).list()
+		if len(roles) != 1 || roles[0]["state"] != "delivered" || roles[0]["roleOriginId"] != "Member_"+g {
+			t.Fatalf("ASG-5 per-role state: %v", roles)
+		}
+		h.must(bobTok, "GET", "/bestow/v1/assignments/"+mine[0]["id"].(string)+"/roles", nil, 404)
 
 		t.Run("TRB-1 explain request through the API", func(t *testing.T) {
 			h := h.on(t)

@@ -147,6 +147,25 @@ func (a *API) requestRoutes() []route {
 				return nil
 			}))
 	}
+	// Per-role delivery of an assignment (ASG-5, REQ-6).
+	routes = append(routes, route{method: "GET", pattern: "/bestow/v1/assignments/{id}/roles",
+		summary: "Each resource role of an assignment: delivered, delivering or failed, with attempts, last error and next attempt",
+		h: a.handle(func(w http.ResponseWriter, r *http.Request) error {
+			roles, err := s.AssignmentRoles(r.Context(), actorOf(r), id(r))
+			if err != nil {
+				return err
+			}
+			out := make([]obj, 0, len(roles))
+			for _, rs := range roles {
+				e := rs.Entry
+				out = append(out, obj{"state": rs.State, "originSystem": e.OriginSystem, "resource": e.ResourceDisplayName,
+					"resourceOriginId": e.ResourceOriginID, "role": e.RoleDisplayName, "roleOriginId": e.RoleOriginID,
+					"attempts": e.Attempts, "lastError": e.LastError, "nextAttemptDateTime": e.Due, "preExisting": e.PreExisting})
+			}
+			writeJSON(w, http.StatusOK, obj{"value": out})
+			return nil
+		})})
+
 	// The mail outbox (NOT-1): every notification with its state, attempts and last error.
 	routes = append(routes,
 		route{method: "GET", pattern: "/bestow/v1/notifications", summary: "The mail outbox: every notification with state (pending, sent, failed, skipped), attempts and last error (?state=)",
