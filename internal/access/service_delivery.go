@@ -197,22 +197,19 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	for _, id := range reqIDs {
-		changed, err := s.sweepRequest(ctx, id)
-		if err != nil {
-			return n, fmt.Errorf("sweep request %s: %w", id, err)
-		}
-		if changed {
-			n++
-		}
-	}
-	for _, id := range asgIDs {
-		changed, err := s.sweepAssignment(ctx, id)
-		if err != nil {
-			return n, fmt.Errorf("sweep assignment %s: %w", id, err)
-		}
-		if changed {
-			n++
+	for _, step := range []struct {
+		what string
+		ids  []string
+		fn   func(context.Context, string) (bool, error)
+	}{{"request", reqIDs, s.sweepRequest}, {"assignment", asgIDs, s.sweepAssignment}} {
+		for _, id := range step.ids {
+			changed, err := step.fn(ctx, id)
+			if err != nil {
+				return n, fmt.Errorf("sweep %s %s: %w", step.what, id, err)
+			}
+			if changed {
+				n++
+			}
 		}
 	}
 	purged, err := s.purgeExpiredUsers(ctx)

@@ -223,13 +223,17 @@ type Flaky struct {
 // Fail makes every call fail with err (nil to recover).
 func (f *Flaky) Fail(err error) { f.mu.Lock(); f.Err = err; f.mu.Unlock() }
 
+// call counts a call and returns the error to fail it with, if any.
+func (f *Flaky) call() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.Calls++
+	return f.Err
+}
+
 // Grant implements access.Connector.
 func (f *Flaky) Grant(ctx context.Context, g access.RoleGrant) (access.DeliveryResult, error) {
-	f.mu.Lock()
-	err := f.Err
-	f.Calls++
-	f.mu.Unlock()
-	if err != nil {
+	if err := f.call(); err != nil {
 		return access.DeliveryResult{}, err
 	}
 	return f.Next.Grant(ctx, g)
@@ -237,11 +241,7 @@ func (f *Flaky) Grant(ctx context.Context, g access.RoleGrant) (access.DeliveryR
 
 // Revoke implements access.Connector.
 func (f *Flaky) Revoke(ctx context.Context, g access.RoleGrant) (access.DeliveryResult, error) {
-	f.mu.Lock()
-	err := f.Err
-	f.Calls++
-	f.mu.Unlock()
-	if err != nil {
+	if err := f.call(); err != nil {
 		return access.DeliveryResult{}, err
 	}
 	return f.Next.Revoke(ctx, g)
