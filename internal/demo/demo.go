@@ -348,6 +348,44 @@ func (s *seeder) run() {
 	for _, x := range policies {
 		s.do("policy "+x.pol.DisplayName, func() error { _, err := svc.CreatePolicy(ctx, who, x.pol, x.p.ID); return err })
 	}
+
+	// Requests: one waiting for a manager's approval, one delivered without approval (the
+	// server's worker delivers it), one direct assignment.
+	s.do("requests", func() error {
+		actor := func(upn string) (access.Actor, error) { return svc.ActorFor(ctx, s.users[upn].ID) }
+		adele, err := actor("adele@bestow.example")
+		if err != nil {
+			return err
+		}
+		pols, err := svc.ApplicablePolicies(ctx, adele, campaignPkg.ID)
+		if err != nil || len(pols) != 1 || len(pols[0].Questions) == 0 {
+			return fmt.Errorf("adele's policy for %s: %v %d", campaignPkg.DisplayName, err, len(pols))
+		}
+		_, err = svc.SubmitRequest(ctx, adele, access.RequestInput{RequestType: access.ReqUserAdd, PackageID: campaignPkg.ID,
+			Justification: "I run the spring launch campaign", Answers: []access.Answer{{Type: "#microsoft.graph.accessPackageAnswerString",
+				Value: "SPR-2027", AnsweredQuestion: access.QuestionRef{ID: pols[0].Questions[0].ID}}}})
+		if err != nil {
+			return err
+		}
+		ben, err := actor("ben@bestow.example")
+		if err != nil {
+			return err
+		}
+		if _, err := svc.SubmitRequest(ctx, ben, access.RequestInput{RequestType: access.ReqUserAdd, PackageID: engPkg.ID, Justification: "On the platform team"}); err != nil {
+			return err
+		}
+		direct, err := svc.ListPolicies(ctx, who, engPkg.ID)
+		if err != nil {
+			return err
+		}
+		for _, p := range direct {
+			if p.AllowedTargetScope == access.ScopeNotSpecified {
+				_, err = svc.SubmitRequest(ctx, who, access.RequestInput{RequestType: access.ReqAdminAdd, PackageID: engPkg.ID, PolicyID: p.ID,
+					TargetID: s.users["eric.owner@bestow.example"].ID, Justification: "Owner of the repositories"})
+			}
+		}
+		return err
+	})
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -86,3 +86,32 @@ func TestSeed(t *testing.T) {
 		t.Errorf("%d catalogs, want General + 2", len(cats))
 	}
 }
+
+// TestSeedRequests checks the demo's requests: one waiting for the requestor's manager,
+// one auto-approved, one direct assignment.
+func TestSeedRequests(t *testing.T) {
+	ctx := context.Background()
+	svc := sqlitetest.Service(t)
+	if _, err := demo.Seed(ctx, svc); err != nil {
+		t.Fatal(err)
+	}
+	reqs, err := svc.ListRequests(ctx, access.SystemActor, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	states := map[string]int{}
+	for _, r := range reqs {
+		states[r.RequestType+"/"+r.State]++
+	}
+	if states["userAdd/pendingApproval"] != 1 || states["userAdd/delivering"] != 1 || states["adminAdd/delivering"] != 1 {
+		t.Fatalf("demo requests: %v", states)
+	}
+	lead, err := svc.GetUser(ctx, access.SystemActor, "lead.marketing@bestow.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	who, _ := svc.ActorFor(ctx, lead.ID)
+	if list, err := svc.MyApprovals(ctx, who); err != nil || len(list) != 1 {
+		t.Fatalf("the Marketing lead's approvals: %d %v", len(list), err)
+	}
+}
