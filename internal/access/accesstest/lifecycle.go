@@ -766,4 +766,40 @@ func runLifecycle(t *testing.T, open Opener) {
 			}
 		}
 	})
+
+	t.Run("REQ-4 POL-6 a request for a future start is scheduled, then delivered when the start comes", func(t *testing.T) {
+		w := NewWorld(t, open)
+		g := w.Group("G")
+		p := w.Package("P", g)
+		w.Policy(p, "Custom dates", func(p *access.Policy) { p.RequestorSettings.AllowCustomAssignmentSchedule = true })
+		u, uA := w.User("u")
+		start := w.Clock.Now().Add(48 * time.Hour)
+		end := start.Add(24 * time.Hour)
+		r, err := w.Request(uA, p, func(in *access.RequestInput) {
+			in.Schedule = access.Schedule{StartDateTime: &start, Expiration: &access.Expiration{Type: access.ExpireAfterDateTime, EndDateTime: &end}}
+		})
+		w.Must(err)
+		if r.State != access.StateScheduled || r.Status != access.StatusNotBefore {
+			t.Fatalf("future start: %s/%s", r.State, r.Status)
+		}
+		w.Clock.Advance(47 * time.Hour)
+		w.Work()
+		if w.Req(r.ID).State != access.StateScheduled || w.IsMember(g, u) {
+			t.Fatal("delivered before the start")
+		}
+		w.Clock.Advance(2 * time.Hour)
+		w.Work()
+		got := w.Req(r.ID)
+		if got.State != access.StateDelivered || !w.IsMember(g, u) {
+			t.Fatalf("after the start: %s", got.State)
+		}
+		if a := w.Asg(got.AssignmentID); a.End == nil || !a.End.Equal(end) {
+			t.Fatalf("assignment end %v, want %v", a.End, end)
+		}
+		w.Clock.Advance(24 * time.Hour)
+		w.Work()
+		if w.IsMember(g, u) {
+			t.Fatal("still a member after the requested end")
+		}
+	})
 }
