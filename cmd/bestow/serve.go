@@ -33,11 +33,20 @@ func newServe() *cobra.Command {
 				return fmt.Errorf("--log-level: %w", err)
 			}
 			log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: lv}))
+			mailer, err := mailerFromFlags(cmd)
+			if err != nil {
+				return err
+			}
 			svc, done, err := openService(cmd)
 			if err != nil {
 				return err
 			}
 			defer done()
+			if mailer != nil {
+				svc.SetMailer(mailer)
+			} else {
+				log.Info("no --smtp-host: notifications are recorded as skipped, not mailed")
+			}
 			if withDemo {
 				seeded, err := demo.Seed(cmd.Context(), svc)
 				if err != nil {
@@ -88,6 +97,7 @@ func newServe() *cobra.Command {
 		"how often the worker looks for due work besides being woken by changes: approvals that time out, expiry, delivery retries (env BESTOW_WORKER_INTERVAL)")
 	cmd.Flags().Duration("delivery-lease", envDuration("BESTOW_DELIVERY_LEASE", access.DefaultLease),
 		"how long a worker's claim on a delivery lasts; after a crash, claimed deliveries are retried when it runs out (env BESTOW_DELIVERY_LEASE)")
+	addMailFlags(cmd)
 	return cmd
 }
 
