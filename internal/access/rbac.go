@@ -133,6 +133,7 @@ const (
 	ActCreateAutoPolicy   Action = "assignmentPolicy.createAutomatic"
 	ActManageAssignments  Action = "assignment.manage"
 	ActReadAssignments    Action = "assignment.read"
+	ActReadAudit          Action = "audit.read"
 )
 
 var actionText = map[Action]string{
@@ -152,6 +153,7 @@ var actionText = map[Action]string{
 	ActCreateAutoPolicy:   "create automatic assignment policies",
 	ActManageAssignments:  "assign, remove, cancel or reprocess assignments and requests",
 	ActReadAssignments:    "read assignments and requests",
+	ActReadAudit:          "read the audit log",
 }
 
 // Actions lists every action, for documentation and the troubleshooter.
@@ -174,10 +176,10 @@ func (a Action) Valid() bool { _, ok := actionText[a]; return ok }
 var allows = map[string][]Action{
 	RoleGlobalAdmin: {ActReadDirectory, ActManageDirectory, ActManageTenantRoles, ActManageCatalogRoles, ActManageConnOrgs,
 		ActManageSettings, ActCreateCatalog, ActReadCatalog, ActManageCatalog, ActCreatePackage, ActReadPackage,
-		ActManagePackage, ActManagePolicy, ActCreateAutoPolicy, ActManageAssignments, ActReadAssignments},
+		ActManagePackage, ActManagePolicy, ActCreateAutoPolicy, ActManageAssignments, ActReadAssignments, ActReadAudit},
 	RoleGovernanceAdmin: {ActReadDirectory, ActManageTenantRoles, ActManageCatalogRoles, ActManageConnOrgs,
 		ActManageSettings, ActCreateCatalog, ActReadCatalog, ActManageCatalog, ActCreatePackage, ActReadPackage,
-		ActManagePackage, ActManagePolicy, ActCreateAutoPolicy, ActManageAssignments, ActReadAssignments},
+		ActManagePackage, ActManagePolicy, ActCreateAutoPolicy, ActManageAssignments, ActReadAssignments, ActReadAudit},
 	RoleUserAdmin: {ActReadDirectory, ActManageDirectory, ActManageCatalogRoles, ActManageConnOrgs,
 		ActManageSettings, ActCreateCatalog, ActReadCatalog, ActManageCatalog, ActCreatePackage, ActReadPackage,
 		ActManagePackage, ActManagePolicy, ActManageAssignments, ActReadAssignments},

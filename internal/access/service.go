@@ -154,8 +154,10 @@ func HashToken(secret string) string {
 }
 
 // read and write run fn in a transaction of the service's store.
-func (s *Service) read(ctx context.Context, fn func(Tx) error) error  { return s.store.Read(ctx, fn) }
-func (s *Service) write(ctx context.Context, fn func(Tx) error) error { return s.store.Write(ctx, fn) }
+func (s *Service) read(ctx context.Context, fn func(Tx) error) error { return s.store.Read(ctx, fn) }
+func (s *Service) write(ctx context.Context, fn func(Tx) error) error {
+	return s.store.Write(WithTime(ctx, s.clock.Now()), fn)
+}
 
 // update loads an object, applies change, and saves it with a version check, retrying
 // when a concurrent writer got there first (the change is re-applied to the fresh object,

@@ -134,6 +134,10 @@ type Tx interface {
 
 	// PolicyVersion returns the policy as it was saved at the given version (POL-9).
 	PolicyVersion(ctx context.Context, policyID string, version int64) (Policy, error)
+
+	// AuditLog returns the audit entries that q selects (RPT-2). The store appends them
+	// itself on every change, in the same transaction; nothing changes or removes them.
+	AuditLog(ctx context.Context, q AuditQuery) ([]AuditEntry, error)
 }
 
 // Token is an API token: a secret shown once, stored as its SHA-256 hash, bound to a user.

@@ -39,7 +39,7 @@ func New(svc *access.Service, log *slog.Logger, reg prometheus.Registerer) *API 
 	a := &API{svc: svc, log: log}
 	a.types = a.newTypes()
 	a.metrics = newMetrics(reg)
-	a.routes = a.routeTable()
+	a.routes = append(a.routeTable(), a.auditRoutes()...)
 	return a
 }
 
@@ -69,9 +69,10 @@ func actorOf(r *http.Request) access.Actor {
 	return who
 }
 
-// WithActor returns ctx carrying who, for handlers called in-process.
+// WithActor returns ctx carrying who, for handlers called in-process; the store records
+// who as the author of the changes made under ctx (access.WithActor, RPT-2).
 func WithActor(ctx context.Context, who access.Actor) context.Context {
-	return context.WithValue(ctx, actorKey{}, who)
+	return context.WithValue(access.WithActor(ctx, who), actorKey{}, who)
 }
 
 func (a *API) authenticate(next http.HandlerFunc) http.HandlerFunc {

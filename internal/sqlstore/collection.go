@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -29,6 +30,8 @@ type table[T any, P versioned[T]] struct {
 	unique func(P) string                          // message when a unique column is already taken
 	inUse  string                                  // message when a foreign key blocks delete
 	after  func(context.Context, *sql.Tx, P) error // runs after a successful Put
+	audit  string                                  // object type in the audit log; "" = not audited
+	redact []string                                // properties left out of audit entries (secrets)
 }
 
 // coll is a table bound to a transaction; it implements access.Collection[T].
@@ -36,6 +39,7 @@ type coll[T any, P versioned[T]] struct {
 	t  *table[T, P]
 	tx *sql.Tx
 	d  *Dialect
+	x  *txn
 }
 
 func (c coll[T, P]) Get(ctx context.Context, id string) (T, error) {
@@ -147,6 +151,7 @@ func (c coll[T, P]) Put(ctx context.Context, v *T) error {
 		vals = c.t.values(p)
 	}
 	id := c.t.id(p)
+	var before []byte // the stored document an update replaces, for the audit log
 	if p.Rev() == 0 {
 		cols := append([]string{"id", "version", "doc"}, c.t.cols...)
 		args := append([]any{id, int64(1), string(doc)}, vals...)
@@ -160,6 +165,21 @@ func (c coll[T, P]) Put(ctx context.Context, v *T) error {
 		}
 		p.SetRev(1)
 	} else {
+		if c.t.audit != "" {
+			var ver int64
+			var old string
+			err := c.tx.QueryRowContext(ctx, `SELECT version, doc FROM `+c.t.name+` WHERE id = $1`, id).Scan(&ver, &old)
+			if errors.Is(err, sql.ErrNoRows) {
+				return notFound(c.t.what, id)
+			}
+			if err != nil {
+				return c.wrap("get", err)
+			}
+			if ver != p.Rev() {
+				return access.ErrVersionConflict
+			}
+			before = []byte(old)
+		}
 		sets := []string{"version = version + 1", "doc = $3"}
 		args := []any{id, p.Rev(), string(doc)}
 		for i, col := range c.t.cols {
@@ -178,6 +198,9 @@ func (c coll[T, P]) Put(ctx context.Context, v *T) error {
 		}
 		p.SetRev(p.Rev() + 1)
 	}
+	if err := c.audit(ctx, id, before, doc); err != nil {
+		return err
+	}
 	if c.t.after != nil {
 		return c.t.after(ctx, c.tx, p)
 	}
@@ -185,21 +208,63 @@ func (c coll[T, P]) Put(ctx context.Context, v *T) error {
 }
 
 func (c coll[T, P]) Delete(ctx context.Context, id string) error {
+	if c.t.audit != "" {
+		// RETURNING hands back the deleted document: the audit entry's before.
+		var doc string
+		err := c.tx.QueryRowContext(ctx, `DELETE FROM `+c.t.name+` WHERE id = $1 RETURNING doc`, id).Scan(&doc)
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound(c.t.what, id)
+		}
+		if err != nil {
+			return c.deleteErr(id, err)
+		}
+		return c.audit(ctx, id, []byte(doc), nil)
+	}
 	res, err := c.tx.ExecContext(ctx, `DELETE FROM `+c.t.name+` WHERE id = $1`, id)
 	if err != nil {
-		if c.d.IsForeignKey(err) {
-			msg := c.t.inUse
-			if msg == "" {
-				msg = "other objects still refer to it"
-			}
-			return access.Ec(access.KindFailedPrecondition, "ObjectInUse", "%s '%s' cannot be deleted: %s", c.t.what, id, msg)
-		}
-		return c.wrap("delete", err)
+		return c.deleteErr(id, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return notFound(c.t.what, id)
 	}
 	return nil
+}
+
+func (c coll[T, P]) deleteErr(id string, err error) error {
+	if c.d.IsForeignKey(err) {
+		msg := c.t.inUse
+		if msg == "" {
+			msg = "other objects still refer to it"
+		}
+		return access.Ec(access.KindFailedPrecondition, "ObjectInUse", "%s '%s' cannot be deleted: %s", c.t.what, id, msg)
+	}
+	return c.wrap("delete", err)
+}
+
+// audit records a change of an audited table in the audit log: before is nil for an
+// insert, after nil for a delete. An update that changes nothing is not recorded.
+func (c coll[T, P]) audit(ctx context.Context, id string, before, after []byte) error {
+	if c.t.audit == "" {
+		return nil
+	}
+	action := access.AuditUpdate
+	switch {
+	case before == nil:
+		action = access.AuditCreate
+	case after == nil:
+		action = access.AuditDelete
+	case bytes.Equal(before, after):
+		return nil
+	}
+	before, err := redact(before, c.t.redact)
+	if err != nil {
+		return c.wrap("audit", err)
+	}
+	after, err = redact(after, c.t.redact)
+	if err != nil {
+		return c.wrap("audit", err)
+	}
+	return c.x.appendAudit(ctx, action, c.t.audit, id, before, after)
 }
 
 func (c coll[T, P]) decode(ver int64, doc string) (T, error) {

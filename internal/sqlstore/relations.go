@@ -17,7 +17,10 @@ func (x *txn) Relate(ctx context.Context, groupID string, rel access.Relation, o
 	if err != nil && x.d.IsForeignKey(err) {
 		return notFound("group", groupID)
 	}
-	return x.wrap("relate", err)
+	if err != nil {
+		return x.wrap("relate", err)
+	}
+	return x.appendAudit(ctx, access.AuditRelate, relationType(rel), groupID, nil, relationDoc(groupID, rel, objectID))
 }
 
 func (x *txn) Unrelate(ctx context.Context, groupID string, rel access.Relation, objectID string) error {
@@ -28,7 +31,36 @@ func (x *txn) Unrelate(ctx context.Context, groupID string, rel access.Relation,
 	if n, _ := res.RowsAffected(); n == 0 {
 		return access.Ec(access.KindNotFound, "ResourceNotFound", "'%s' is not a %s of group '%s'", objectID, rel, groupID)
 	}
-	return nil
+	return x.appendAudit(ctx, access.AuditUnrelate, relationType(rel), groupID, relationDoc(groupID, rel, objectID), nil)
+}
+
+// relationType is the audit object type of a group relation.
+func relationType(rel access.Relation) string {
+	if rel == access.RelOwner {
+		return access.AuditGroupOwner
+	}
+	return access.AuditGroupMember
+}
+
+// relationDoc is the document of a group relation in the audit log.
+func relationDoc(groupID string, rel access.Relation, objectID string) []byte {
+	return jsonDoc("groupId", groupID, string(rel)+"Id", objectID)
+}
+
+// incompatibleType is the audit object type of an incompatibility of a kind.
+func incompatibleType(kind string) string {
+	if kind == access.IncompatibleGroup {
+		return access.AuditIncompatibleGroup
+	}
+	return access.AuditIncompatiblePackage
+}
+
+// incompatibleDoc is the document of an incompatibility in the audit log.
+func incompatibleDoc(pkgID, kind, otherID string) []byte {
+	if kind == access.IncompatibleGroup {
+		return jsonDoc("accessPackageId", pkgID, "groupId", otherID)
+	}
+	return jsonDoc("accessPackageId", pkgID, "incompatibleAccessPackageId", otherID)
 }
 
 func (x *txn) Related(ctx context.Context, groupID string, rel access.Relation) ([]string, error) {
@@ -47,7 +79,10 @@ func (x *txn) AddIncompatible(ctx context.Context, pkgID, kind, otherID string) 
 	if err != nil && x.d.IsForeignKey(err) {
 		return notFound("access package", pkgID)
 	}
-	return x.wrap("add incompatible", err)
+	if err != nil {
+		return x.wrap("add incompatible", err)
+	}
+	return x.appendAudit(ctx, access.AuditRelate, incompatibleType(kind), pkgID, nil, incompatibleDoc(pkgID, kind, otherID))
 }
 
 func (x *txn) RemoveIncompatible(ctx context.Context, pkgID, kind, otherID string) error {
@@ -58,7 +93,7 @@ func (x *txn) RemoveIncompatible(ctx context.Context, pkgID, kind, otherID strin
 	if n, _ := res.RowsAffected(); n == 0 {
 		return access.Ec(access.KindNotFound, "ResourceNotFound", "the %s '%s' is not marked incompatible with access package '%s'", kind, otherID, pkgID)
 	}
-	return nil
+	return x.appendAudit(ctx, access.AuditUnrelate, incompatibleType(kind), pkgID, incompatibleDoc(pkgID, kind, otherID), nil)
 }
 
 func (x *txn) Incompatible(ctx context.Context, pkgID, kind string) ([]string, error) {

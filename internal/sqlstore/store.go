@@ -56,7 +56,7 @@ func (s *Store) run(ctx context.Context, db *sql.DB, readOnly bool, fn func(acce
 	if err != nil {
 		return wrapErr(s.d, "begin", err)
 	}
-	if err := fn(&txn{tx: tx, d: s.d}); err != nil {
+	if err := fn(&txn{tx: tx, d: s.d, ctx: ctx}); err != nil {
 		tx.Rollback()
 		return err
 	}
@@ -71,12 +71,13 @@ func (s *Store) run(ctx context.Context, db *sql.DB, readOnly bool, fn func(acce
 
 // txn implements access.Tx.
 type txn struct {
-	tx *sql.Tx
-	d  *Dialect
+	tx  *sql.Tx
+	d   *Dialect
+	ctx context.Context // the transaction's: the actor and time of its changes, unless a call's own ctx says
 }
 
 func bind[T any, P versioned[T]](t *table[T, P], x *txn) access.Collection[T] {
-	return coll[T, P]{t: t, tx: x.tx, d: x.d}
+	return coll[T, P]{t: t, tx: x.tx, d: x.d, x: x}
 }
 
 func (x *txn) Users() access.Collection[access.User]   { return bind(users, x) }

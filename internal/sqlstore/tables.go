@@ -12,10 +12,12 @@ import (
 )
 
 // The tables, one per stored type. Columns beyond id, version and doc exist for lookups
-// (keys) and for the constraints that the database enforces.
+// (keys) and for the constraints that the database enforces. Every change of a table with
+// an audit type is recorded in the audit log (RPT-2); the ledger and the mail outbox are
+// not: they are delivery bookkeeping, reported by requests, assignments and the outbox.
 var (
 	users = &table[access.User, *access.User]{
-		name: "users", what: "user",
+		name: "users", what: "user", audit: access.AuditUser,
 		id:   func(u *access.User) string { return u.ID },
 		cols: []string{"upn", "state"},
 		values: func(u *access.User) []any {
@@ -27,11 +29,11 @@ var (
 		},
 	}
 	groups = &table[access.Group, *access.Group]{
-		name: "groups", what: "group",
+		name: "groups", what: "group", audit: access.AuditGroup,
 		id: func(g *access.Group) string { return g.ID },
 	}
 	servicePrincipals = &table[access.ServicePrincipal, *access.ServicePrincipal]{
-		name: "service_principals", what: "service principal",
+		name: "service_principals", what: "service principal", audit: access.AuditServicePrincipal,
 		id:     func(s *access.ServicePrincipal) string { return s.ID },
 		cols:   []string{"app_id"},
 		values: func(s *access.ServicePrincipal) []any { return []any{s.AppID} },
@@ -42,7 +44,7 @@ var (
 		inUse: "it still has app role assignments",
 	}
 	appRoleAssignments = &table[access.AppRoleAssignment, *access.AppRoleAssignment]{
-		name: "app_role_assignments", what: "app role assignment",
+		name: "app_role_assignments", what: "app role assignment", audit: access.AuditAppRoleAssignment,
 		id:     func(a *access.AppRoleAssignment) string { return a.ID },
 		cols:   []string{"resource_id", "principal_id", "grant_key"},
 		values: func(a *access.AppRoleAssignment) []any { return []any{a.ResourceID, a.PrincipalID, a.AppRoleID} },
@@ -52,15 +54,15 @@ var (
 		},
 	}
 	sites = &table[access.Site, *access.Site]{
-		name: "sites", what: "site",
+		name: "sites", what: "site", audit: access.AuditSite,
 		id: func(s *access.Site) string { return s.ID },
 	}
 	connectedOrganizations = &table[access.ConnectedOrganization, *access.ConnectedOrganization]{
-		name: "connected_organizations", what: "connected organization",
+		name: "connected_organizations", what: "connected organization", audit: access.AuditConnectedOrganization,
 		id: func(o *access.ConnectedOrganization) string { return o.ID },
 	}
 	catalogs = &table[access.Catalog, *access.Catalog]{
-		name: "catalogs", what: "catalog",
+		name: "catalogs", what: "catalog", audit: access.AuditCatalog,
 		id:   func(c *access.Catalog) string { return c.ID },
 		cols: []string{"default_key"},
 		values: func(c *access.Catalog) []any {
@@ -73,7 +75,7 @@ var (
 		inUse:  "it still holds access packages or resources",
 	}
 	resources = &table[access.Resource, *access.Resource]{
-		name: "resources", what: "resource",
+		name: "resources", what: "resource", audit: access.AuditResource,
 		id:   func(r *access.Resource) string { return r.ID },
 		cols: []string{"catalog_id", "origin"},
 		values: func(r *access.Resource) []any {
@@ -86,14 +88,14 @@ var (
 		inUse: "access packages in its catalog still use its roles",
 	}
 	resourceRequests = &table[access.ResourceRequest, *access.ResourceRequest]{
-		name: "resource_requests", what: "resource request",
+		name: "resource_requests", what: "resource request", audit: access.AuditResourceRequest,
 		id:     func(r *access.ResourceRequest) string { return r.ID },
 		cols:   []string{"catalog_id"},
 		values: func(r *access.ResourceRequest) []any { return []any{r.CatalogID} },
 		keys:   map[string]string{access.KeyCatalog: "catalog_id"},
 	}
 	packages = &table[access.Package, *access.Package]{
-		name: "packages", what: "access package",
+		name: "packages", what: "access package", audit: access.AuditPackage,
 		id:     func(p *access.Package) string { return p.ID },
 		cols:   []string{"catalog_id"},
 		values: func(p *access.Package) []any { return []any{p.CatalogID} },
@@ -101,7 +103,7 @@ var (
 		inUse:  "it still has policies, resource roles or assignments",
 	}
 	roleScopes = &table[access.RoleScope, *access.RoleScope]{
-		name: "role_scopes", what: "resource role scope",
+		name: "role_scopes", what: "resource role scope", audit: access.AuditRoleScope,
 		id:   func(r *access.RoleScope) string { return r.ID },
 		cols: []string{"package_id", "resource_id", "role_key"},
 		values: func(r *access.RoleScope) []any {
@@ -113,7 +115,7 @@ var (
 		},
 	}
 	policies = &table[access.Policy, *access.Policy]{
-		name: "policies", what: "assignment policy",
+		name: "policies", what: "assignment policy", audit: access.AuditPolicy,
 		id:     func(p *access.Policy) string { return p.ID },
 		cols:   []string{"package_id", "catalog_id"},
 		values: func(p *access.Policy) []any { return []any{p.PackageID, p.CatalogID} },
@@ -121,7 +123,7 @@ var (
 		after:  savePolicyVersion,
 	}
 	roleAssignments = &table[access.RoleAssignment, *access.RoleAssignment]{
-		name: "role_assignments", what: "role assignment",
+		name: "role_assignments", what: "role assignment", audit: access.AuditRoleAssignment,
 		id:   func(r *access.RoleAssignment) string { return r.ID },
 		cols: []string{"principal_id", "catalog_id", "grant_key"},
 		values: func(r *access.RoleAssignment) []any {
@@ -133,14 +135,14 @@ var (
 		},
 	}
 	tokens = &table[access.Token, *access.Token]{
-		name: "tokens", what: "token",
+		name: "tokens", what: "token", audit: access.AuditToken, redact: []string{"hash"},
 		id:     func(t *access.Token) string { return t.ID },
 		cols:   []string{"hash", "user_id"},
 		values: func(t *access.Token) []any { return []any{t.Hash, t.UserID} },
 		keys:   map[string]string{access.KeyHash: "hash", access.KeyUser: "user_id"},
 	}
 	siteRoleAssignments = &table[access.SiteRoleAssignment, *access.SiteRoleAssignment]{
-		name: "site_role_assignments", what: "site role assignment",
+		name: "site_role_assignments", what: "site role assignment", audit: access.AuditSiteRoleAssignment,
 		id:     func(a *access.SiteRoleAssignment) string { return a.ID },
 		cols:   []string{"site_id", "principal_id", "grant_key"},
 		values: func(a *access.SiteRoleAssignment) []any { return []any{a.SiteID, a.PrincipalID, a.RoleID} },
@@ -150,7 +152,7 @@ var (
 		},
 	}
 	requests = &table[access.Request, *access.Request]{
-		name: "requests", what: "access package assignment request",
+		name: "requests", what: "access package assignment request", audit: access.AuditRequest,
 		id:   func(r *access.Request) string { return r.ID },
 		cols: []string{"package_id", "target_id", "requestor_id", "state", "due"},
 		values: func(r *access.Request) []any {
@@ -160,7 +162,7 @@ var (
 			access.KeyRequestor: "requestor_id", access.KeyState: "state", access.KeyDue: "due"},
 	}
 	assignments = &table[access.Assignment, *access.Assignment]{
-		name: "assignments", what: "access package assignment",
+		name: "assignments", what: "access package assignment", audit: access.AuditAssignment,
 		id:   func(a *access.Assignment) string { return a.ID },
 		cols: []string{"package_id", "policy_id", "target_id", "state", "active", "due"},
 		values: func(a *access.Assignment) []any {
@@ -184,7 +186,7 @@ var (
 		keys:   map[string]string{access.KeyState: "state", access.KeyDue: "due"},
 	}
 	settings = &table[access.Settings, *access.Settings]{
-		name: "settings", what: "settings",
+		name: "settings", what: "settings", audit: access.AuditSettings,
 		id: func(s *access.Settings) string { return s.ID },
 	}
 )

@@ -1,0 +1,148 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bestowhq/bestow/internal/access"
+)
+
+// appendAudit writes one entry to the audit log (RPT-2) in the transaction. The actor and
+// the time come from ctx or else from the transaction's context (access.WithActor,
+// access.WithTime); without them the change is Bestow's own, now. before and after are
+// JSON documents, nil when absent.
+func (x *txn) appendAudit(ctx context.Context, action, objectType, objectID string, before, after []byte) error {
+	who, ok := access.ActorFrom(ctx)
+	if !ok && x.ctx != nil {
+		who, ok = access.ActorFrom(x.ctx)
+	}
+	if !ok {
+		who = access.SystemActor
+	}
+	name := who.DisplayName
+	if name == "" && who.System {
+		name = access.SystemActor.DisplayName
+	}
+	at, ok := access.TimeFrom(ctx)
+	if !ok && x.ctx != nil {
+		at, ok = access.TimeFrom(x.ctx)
+	}
+	if !ok {
+		at = time.Now().UTC()
+	}
+	_, err := x.tx.ExecContext(ctx, `INSERT INTO audit (at, actor_id, actor_name, action, object_type, object_id, before_doc, after_doc)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		access.DueKey(at), who.UserID, name, action, objectType, objectID, nullDoc(before), nullDoc(after))
+	if err != nil {
+		return x.wrap("audit append", err)
+	}
+	return nil
+}
+
+// nullDoc is a document column's value: NULL for no document.
+func nullDoc(doc []byte) any {
+	if doc == nil {
+		return nil
+	}
+	return string(doc)
+}
+
+// redact removes the named top-level properties from a JSON object document.
+func redact(doc []byte, props []string) ([]byte, error) {
+	if doc == nil || len(props) == 0 {
+		return doc, nil
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(doc, &m); err != nil {
+		return nil, err
+	}
+	for _, p := range props {
+		delete(m, p)
+	}
+	return json.Marshal(m)
+}
+
+// jsonDoc makes a JSON object document of name, value pairs.
+func jsonDoc(props ...string) []byte {
+	m := map[string]string{}
+	for i := 0; i+1 < len(props); i += 2 {
+		m[props[i]] = props[i+1]
+	}
+	doc, _ := json.Marshal(m)
+	return doc
+}
+
+// AuditLog implements access.Tx.
+func (x *txn) AuditLog(ctx context.Context, q access.AuditQuery) ([]access.AuditEntry, error) {
+	var conds []string
+	var args []any
+	add := func(cond string, v any) {
+		args = append(args, v)
+		conds = append(conds, fmt.Sprintf(cond, len(args)))
+	}
+	if q.ActorID != "" {
+		add("actor_id = $%d", q.ActorID)
+	}
+	if q.ObjectType != "" {
+		add("object_type = $%d", q.ObjectType)
+	}
+	if q.ObjectID != "" {
+		add("object_id = $%d", q.ObjectID)
+	}
+	if q.Action != "" {
+		add("action = $%d", q.Action)
+	}
+	if q.Since != nil {
+		add("at >= $%d", access.DueKey(*q.Since))
+	}
+	if q.Until != nil {
+		add("at < $%d", access.DueKey(*q.Until))
+	}
+	query := `SELECT id, at, actor_id, actor_name, action, object_type, object_id, before_doc, after_doc FROM audit`
+	if len(conds) > 0 {
+		query += " WHERE " + strings.Join(conds, " AND ")
+	}
+	query += " ORDER BY at, id"
+	if q.Limit > 0 {
+		query += fmt.Sprintf(" LIMIT %d", q.Limit)
+	}
+	if q.Offset > 0 {
+		if q.Limit <= 0 {
+			query += " LIMIT 9223372036854775807" // both dialects need a LIMIT before OFFSET
+		}
+		query += fmt.Sprintf(" OFFSET %d", q.Offset)
+	}
+	rows, err := x.tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, x.wrap("audit log", err)
+	}
+	defer rows.Close()
+	var out []access.AuditEntry
+	for rows.Next() {
+		var e access.AuditEntry
+		var id int64
+		var at string
+		var before, after sql.NullString
+		if err := rows.Scan(&id, &at, &e.ActorID, &e.ActorName, &e.Action, &e.ObjectType, &e.ObjectID, &before, &after); err != nil {
+			return nil, x.wrap("audit log", err)
+		}
+		ms, err := strconv.ParseInt(at, 10, 64)
+		if err != nil {
+			return nil, x.wrap("audit log", fmt.Errorf("entry %d has a malformed time %q", id, at))
+		}
+		e.ID, e.Time = strconv.FormatInt(id, 10), time.UnixMilli(ms).UTC()
+		if before.Valid {
+			e.Before = json.RawMessage(before.String)
+		}
+		if after.Valid {
+			e.After = json.RawMessage(after.String)
+		}
+		out = append(out, e)
+	}
+	return out, x.wrap("audit log", rows.Err())
+}
