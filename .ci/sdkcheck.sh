@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # CI: end-to-end check with Microsoft's Graph SDK for Go (e2e/sdkcheck). Builds bestow,
 # starts it with demo data on a throwaway SQLite database and a free local port, creates a
-# token for the demo Global Administrator, runs the check against it, and exits with the
+# token for the demo Global Administrator, runs the check against it (passing the binary and
+# database so that the check can mint tokens for the users it creates), and exits with the
 # check's status. On failure it prints the end of the server log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -55,7 +56,9 @@ fi
 token=$("$tmp/bestow" token create --db "$tmp/sdk.db" --user admin@bestow.example | tail -1)
 
 status=0
-(cd e2e/sdkcheck && go run . -base "$base/v1.0" -token "$token") || status=$?
+# -bestow and -db let the check mint tokens ('bestow token create') for the users its request
+# lifecycle steps create through the API, while the server keeps running.
+(cd e2e/sdkcheck && go run . -base "$base/v1.0" -token "$token" -bestow "$tmp/bestow" -db "$tmp/sdk.db") || status=$?
 if [ "$status" -ne 0 ]; then
   echo "sdkcheck: FAILED (exit status $status); last 50 lines of the server log:"
   tail -n 50 "$tmp/server.log"

@@ -21,6 +21,24 @@
 //	l   settings, connected organizations, role assignments, PATCH, DELETE, and
 //	    a catalog DELETE that must fail with CatalogHasAccessPackages
 //
+// and then the request lifecycle (lifecycle.go), each user with an SDK client of their own:
+//
+//	m   create three requestors and three approvers, mint their tokens; a group in a
+//	    published catalog; package 1 with a two-stage approval policy (stage 1: approver1,
+//	    approver3 and requestor1; stage 2: approver2)
+//	n   requestor1 requests package 1 (without justification: 400; with: pendingApproval),
+//	    and finds it with assignmentRequests/filterByCurrentUser
+//	o   requestor1, although a stage-1 approver, is not asked to approve her own request
+//	p   approver1 approves stage 1 (PATCH approvalStage); a second decision gets 409
+//	q   approver2 approves stage 2
+//	r   the worker delivers the request: requestor1 joins the group; assignments by user
+//	    and by state
+//	s   a package with an active assignment cannot be deleted
+//	t   two approvers decide the same stage at once: one succeeds, the other gets 409
+//	u   a pending request is canceled
+//	v   a membership granted by two packages survives userRemove of one and ends with
+//	    adminRemove of the other; the package can then be deleted
+//
 // What a passing run proves: every request the SDK builds is accepted; every response
 // parses into the SDK's models without a value being dropped or changed (each raw JSON
 // body is compared with a re-serialization of what the SDK parsed; a property the SDK's
@@ -30,24 +48,31 @@
 //
 // Usage:
 //
-//	go run . -base http://127.0.0.1:8080/v1.0 -token TOKEN [-v]
+//	go run . -base http://127.0.0.1:8080/v1.0 -token TOKEN -bestow BIN -db DB [-v]
 //
 // -base defaults to $BESTOW_BASE, else http://127.0.0.1:8080/v1.0; -token defaults to
 // $BESTOW_TOKEN and is required; it must belong to a Global Administrator (the demo data's
-// admin@bestow.example). -v prints every HTTP exchange. Every step prints OK or FAIL; the
-// exit status is 1 if any step failed, 2 on a usage error, 0 otherwise.
+// admin@bestow.example). -bestow and -db (env BESTOW_BIN, BESTOW_DB) name the bestow binary
+// and the server's SQLite database: Bestow issues API tokens only through its CLI, so the
+// check runs 'BIN token create --db DB --user UPN' for each user it creates through the API
+// (the server keeps running; SQLite in WAL mode lets both write). Without them the
+// lifecycle steps fail as "not run". -v prints every HTTP exchange. Every step prints OK or
+// FAIL; the exit status is 1 if any step failed, 2 on a usage error, 0 otherwise.
 //
 // This directory is its own Go module so that `go test ./...` at the repository root
 // does not compile the (very large) SDK. .ci/sdkcheck.sh runs it against a fresh demo server.
 package main
 
 import (
+	"bytes"
 	"context"
 	"flag"
 	"fmt"
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
+	"strings"
 	"time"
 
 	"github.com/microsoft/kiota-abstractions-go/authentication"
@@ -63,6 +88,8 @@ const stepTimeout = 60 * time.Second
 func main() {
 	base := flag.String("base", envOr("BESTOW_BASE", defaultBase), "Bestow Graph base URL, up to and including /v1.0 (env BESTOW_BASE)")
 	token := flag.String("token", os.Getenv("BESTOW_TOKEN"), "bearer token of a Global Administrator (env BESTOW_TOKEN); required")
+	bestowBin := flag.String("bestow", os.Getenv("BESTOW_BIN"), "path of the bestow binary, run as 'bestow token create' to mint the tokens of the users the lifecycle steps create (env BESTOW_BIN)")
+	db := flag.String("db", os.Getenv("BESTOW_DB"), "the server's SQLite database, for 'bestow token create --db' (env BESTOW_DB)")
 	verbose := flag.Bool("v", false, "print every HTTP request and response")
 	flag.Parse()
 	if *token == "" || flag.NArg() > 0 {
@@ -75,20 +102,25 @@ func main() {
 	// wire.go); it must be installed before the adapter is created.
 	rec := installRecorder(*verbose)
 
-	auth := authentication.NewBaseBearerTokenAuthenticationProvider(staticToken(*token))
-	adapter, err := msgraphsdk.NewGraphRequestAdapter(auth)
+	client, err := newClient(*base, *token)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "sdkcheck: NewGraphRequestAdapter:", err)
+		fmt.Fprintln(os.Stderr, "sdkcheck:", err)
 		os.Exit(2)
 	}
-	adapter.SetBaseUrl(*base)
-	client := msgraphsdk.NewGraphServiceClient(adapter)
 
 	sc := &scenario{
 		client: client,
 		em:     client.IdentityGovernance().EntitlementManagement(),
 		base:   *base,
 		suffix: fmt.Sprintf("%d", time.Now().UnixNano()),
+		newClient: func(token string) (*msgraphsdk.GraphServiceClient, error) {
+			return newClient(*base, token)
+		},
+	}
+	if *bestowBin != "" && *db != "" {
+		sc.mint = func(ctx context.Context, upn string) (string, error) {
+			return mintToken(ctx, *bestowBin, *db, upn)
+		}
 	}
 	fmt.Printf("sdkcheck: base=%s run=%s\n", *base, sc.suffix)
 
@@ -99,6 +131,36 @@ func main() {
 	if r.summary() {
 		os.Exit(1)
 	}
+}
+
+// newClient builds a stock Graph SDK client (msgraphsdk.NewGraphRequestAdapter, so the
+// default middleware is in place) that sends token to base. Every client shares
+// http.DefaultTransport, and so the recorder.
+func newClient(base, token string) (*msgraphsdk.GraphServiceClient, error) {
+	auth := authentication.NewBaseBearerTokenAuthenticationProvider(staticToken(token))
+	adapter, err := msgraphsdk.NewGraphRequestAdapter(auth)
+	if err != nil {
+		return nil, fmt.Errorf("NewGraphRequestAdapter: %w", err)
+	}
+	adapter.SetBaseUrl(base)
+	return msgraphsdk.NewGraphServiceClient(adapter), nil
+}
+
+// mintToken runs 'bestow token create --db db --user upn' and returns the token, the last
+// line of its stdout. The server keeps running: the CLI writes to the same SQLite database
+// (WAL mode), and the server reads tokens from it.
+func mintToken(ctx context.Context, bin, db, upn string) (string, error) {
+	var stdout, stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, bin, "token", "create", "--db", db, "--user", upn, "--name", "sdkcheck")
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("%s token create --user %s: %v: %s", bin, upn, err, strings.TrimSpace(stderr.String()))
+	}
+	lines := strings.Fields(strings.TrimSpace(stdout.String()))
+	if len(lines) == 0 {
+		return "", fmt.Errorf("%s token create --user %s printed no token (stderr: %s)", bin, upn, strings.TrimSpace(stderr.String()))
+	}
+	return lines[len(lines)-1], nil
 }
 
 // installRecorder replaces http.DefaultTransport with a recorder around the transport the

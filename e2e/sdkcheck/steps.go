@@ -1,10 +1,12 @@
 package main
 
-// This file holds the scenario: the steps a–l, each a plain use of the SDK followed by
+// This file holds the scenario: the steps a–l (the request lifecycle, m–v, is in
+// lifecycle.go), each a plain use of the SDK followed by
 // checks of what came back. Later steps build on the objects earlier ones created; when
 // one of those is missing, the later step fails as "not run".
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/microsoft/kiota-abstractions-go/serialization"
@@ -19,6 +21,12 @@ type scenario struct {
 	em     *identitygovernance.EntitlementManagementRequestBuilder
 	base   string // the Graph base URL, for @odata.id references
 	suffix string // makes this run's names unique
+
+	// newClient builds another stock SDK client with its own bearer token; mint creates a
+	// token for a user (nil without -bestow and -db). The lifecycle steps use them.
+	newClient func(token string) (*msgraphsdk.GraphServiceClient, error)
+	mint      func(ctx context.Context, upn string) (string, error)
+	lc        lifecycle
 
 	userIDs   []string
 	groupID   string
@@ -42,7 +50,7 @@ type namedStep struct {
 
 // steps lists the scenario in order.
 func (sc *scenario) steps() []namedStep {
-	return []namedStep{
+	return append([]namedStep{
 		{"a. create user 1", func(s *step) { sc.createUser(s, 1) }},
 		{"a. create user 2", func(s *step) { sc.createUser(s, 2) }},
 		{"b. create security group", sc.createGroup},
@@ -62,7 +70,7 @@ func (sc *scenario) steps() []namedStep {
 		{"l4. PATCH package description", sc.patchPackage},
 		{"l5. delete the assignment policy (then GET answers 404)", sc.deletePolicy},
 		{"l6. delete the catalog that holds the package (expect CatalogHasAccessPackages)", sc.deleteCatalog},
-	}
+	}, sc.lifecycleSteps()...)
 }
 
 func sp(s string) *string { return &s }

@@ -82,7 +82,8 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 // last returns the status and body of the most recent response. The steps issue one
-// request at a time, so this is the response to the call that just returned.
+// request at a time (step t's two simultaneous PATCHes, which answer without a body, are
+// not audited), so this is the response to the call that just returned.
 func (r *recorder) last() (int, []byte) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
