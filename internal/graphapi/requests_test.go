@@ -1,8 +1,13 @@
 package graphapi_test
 
 import (
+	"io"
+	"net/http"
+	"strings"
 	"sync"
 	"testing"
+
+	"github.com/bestowhq/bestow/internal/access"
 )
 
 // policyBody is a self-request policy for all members, with the given approval stages
@@ -232,4 +237,129 @@ func TestRequestLifecycle(t *testing.T) {
 			h.must(h.admin, "DELETE", em+"/accessPackages/"+pkg2, nil, 204)
 		})
 	})
+}
+
+func TestDirectAssignment(t *testing.T) {
+	backends(t, func(t *testing.T, h *harness) {
+		cat := h.catalog(h.admin, "Ops")
+		g1 := h.group(map[string]any{"displayName": "Ops"})
+		g2 := h.group(map[string]any{"displayName": "Ops on-call"})
+		for _, g := range []string{g1, g2} {
+			if r := h.addResource(h.admin, cat, "AadGroup", g); r.status != 201 {
+				t.Fatal(r.raw)
+			}
+		}
+		pkg := h.pkg(h.admin, cat, "Ops")
+		if r := h.addMember(h.admin, pkg, g1); r.status != 201 {
+			t.Fatal(r.raw)
+		}
+		pol := h.must(h.admin, "POST", em+"/assignmentPolicies", map[string]any{"displayName": "Direct", "allowedTargetScope": "notSpecified",
+			"expiration": map[string]any{"type": "afterDuration", "duration": "P30D"}, "accessPackage": map[string]any{"id": pkg}}, 201).str("id")
+		mgr, mgrTok := h.user("anna@contoso.com")
+		h.grant(mgr, access.RoleAssignmentManager, cat)
+		ann, _ := h.user("ann@contoso.com")
+		_, otherTok := h.user("other@contoso.com")
+		body := map[string]any{"requestType": "adminAdd", "justification": "joins the ops team",
+			"assignment": map[string]any{"targetId": ann, "assignmentPolicyId": pol, "accessPackageId": pkg}}
+
+		t.Run("REQ-9 an assignment manager assigns directly; others may not", func(t *testing.T) {
+			h := h.on(t)
+			h.fails(otherTok, "POST", em+"/assignmentRequests", body, 403, "assignment manager")
+			r := h.must(mgrTok, "POST", em+"/assignmentRequests", body, 201)
+			if r.str("state") != "delivering" || r.str("requestType") != "adminAdd" {
+				t.Fatalf("direct assignment: %s", r.raw)
+			}
+			h.work()
+			a := h.must(mgrTok, "GET", em+"/assignmentRequests/"+r.str("id")+"?$expand=assignment", nil, 200)
+			if a.str("state") != "delivered" || a.str("assignment.schedule.expiration.type") != "afterDateTime" || !h.memberOf(g1, ann) {
+				t.Fatalf("after delivery: %s", a.raw)
+			}
+			h.fails(mgrTok, "POST", em+"/assignmentRequests", body, 409, "already has")
+		})
+		t.Run("REQ-10 the request keeps who did what with which justification", func(t *testing.T) {
+			h := h.on(t)
+			reqs := h.must(mgrTok, "GET", em+"/assignmentRequests?$filter=requestType eq 'adminAdd'", nil, 200).list()
+			if len(reqs) != 1 {
+				t.Fatalf("requests: %v", reqs)
+			}
+			hist := reqs[0]["history"].([]any)
+			first := hist[0].(map[string]any)
+			if first["actorId"] != mgr || first["justification"] != "joins the ops team" || hist[len(hist)-1].(map[string]any)["state"] != "delivered" {
+				t.Fatalf("history: %v", hist)
+			}
+		})
+		t.Run("ASG-1 RES-6 a role added to the package reaches the assignee; removed, it is revoked", func(t *testing.T) {
+			h := h.on(t)
+			rs := h.addMember(h.admin, pkg, g2)
+			if rs.status != 201 {
+				t.Fatal(rs.raw)
+			}
+			if l := h.must(h.admin, "GET", em+"/assignments?$filter=state eq 'delivering'", nil, 200).list(); len(l) != 1 {
+				t.Fatalf("while the new role is delivered the assignment is delivering: %v", l)
+			}
+			h.work()
+			if !h.memberOf(g2, ann) {
+				t.Fatal("the new role did not reach the assignee")
+			}
+			csv := h.callRaw(mgrTok, "/bestow/v1/assignments/export?state=delivered")
+			if lines := strings.Split(strings.TrimSpace(csv), "\n"); len(lines) != 2 || !strings.HasPrefix(lines[0], "id,accessPackage,") ||
+				!strings.Contains(lines[1], "ann@contoso.com") || !strings.Contains(lines[1], ",delivered,") {
+				t.Fatalf("CSV export of delivered assignments:\n%s", csv)
+			}
+			if csv := h.callRaw(mgrTok, "/bestow/v1/assignments/export?state=expired"); strings.Count(csv, "\n") != 1 {
+				t.Fatalf("CSV export of expired assignments should be the header only:\n%s", csv)
+			}
+			h.fails(mgrTok, "GET", "/bestow/v1/assignments/export?state=gone", nil, 400, "not an assignment state")
+			h.must(h.admin, "DELETE", em+"/accessPackages/"+pkg+"/resourceRoleScopes/"+rs.str("id"), nil, 204)
+			h.work()
+			if h.memberOf(g2, ann) || !h.memberOf(g1, ann) {
+				t.Fatal("removing the role did not revoke exactly it")
+			}
+		})
+		t.Run("RES-7 a member before Bestow stays a member when the assignment ends", func(t *testing.T) {
+			h := h.on(t)
+			bob, _ := h.user("bob@contoso.com")
+			h.must(h.admin, "POST", "/v1.0/groups/"+g1+"/members/$ref", map[string]any{"@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/" + bob}, 204)
+			b := map[string]any{"requestType": "adminAdd", "assignment": map[string]any{"targetId": bob, "assignmentPolicyId": pol, "accessPackageId": pkg}}
+			r := h.must(mgrTok, "POST", em+"/assignmentRequests", b, 201)
+			h.work()
+			aid := h.must(mgrTok, "GET", em+"/assignmentRequests/"+r.str("id")+"?$expand=assignment", nil, 200).str("assignment.id")
+			roles := h.must(mgrTok, "GET", "/bestow/v1/assignments/"+aid+"/roles", nil, 200).list()
+			if len(roles) != 1 || roles[0]["preExisting"] != true {
+				t.Fatalf("the pre-existing membership is not recognised: %v", roles)
+			}
+			h.must(mgrTok, "POST", em+"/assignmentRequests", map[string]any{"requestType": "adminRemove", "assignment": map[string]any{"id": aid}}, 201)
+			h.work()
+			if !h.memberOf(g1, bob) {
+				t.Fatal("a membership from before Bestow was removed")
+			}
+		})
+		t.Run("REQ-2 a blocked user cannot sign in to request, and the troubleshooter says why", func(t *testing.T) {
+			h := h.on(t)
+			cid, cidTok := h.user("cid@contoso.com")
+			h.must(h.admin, "PATCH", "/v1.0/users/"+cid, map[string]any{"accountEnabled": false}, 204)
+			h.fails(cidTok, "POST", em+"/assignmentRequests", map[string]any{"requestType": "userAdd", "assignment": map[string]any{"accessPackageId": pkg}}, 401, "blocked")
+			ex := h.must(h.admin, "GET", "/bestow/v1/explain/request?user=cid@contoso.com&accessPackage="+pkg, nil, 200)
+			if !contains(ex.raw, `"name":"signInAllowed","passed":false`) || !contains(ex.raw, "accountEnabled") {
+				t.Fatalf("explain for a blocked user: %s", ex.raw)
+			}
+		})
+	})
+}
+
+// callRaw GETs a non-JSON resource and returns its body; the status must be 200.
+func (h *harness) callRaw(tok, path string) string {
+	h.t.Helper()
+	req, _ := http.NewRequest("GET", h.srv.URL+path, nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	data, _ := io.ReadAll(res.Body)
+	if res.StatusCode != 200 {
+		h.t.Fatalf("GET %s: %d %s", path, res.StatusCode, data)
+	}
+	return string(data)
 }

@@ -1,9 +1,11 @@
 package graphapi
 
 import (
+	"encoding/csv"
 	"encoding/json"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/bestowhq/bestow/internal/access"
 )
@@ -147,6 +149,11 @@ func (a *API) requestRoutes() []route {
 				return nil
 			}))
 	}
+	// Assignments as CSV (ASG-1), filtered like the list.
+	routes = append(routes, route{method: "GET", pattern: "/bestow/v1/assignments/export",
+		summary: "The assignments the caller may see as CSV (?state=&accessPackage=&target=): package, user, state, dates, policy",
+		h:       a.handle(func(w http.ResponseWriter, r *http.Request) error { return a.exportAssignments(w, r) })})
+
 	// Per-role delivery of an assignment (ASG-5, REQ-6).
 	routes = append(routes, route{method: "GET", pattern: "/bestow/v1/assignments/{id}/roles",
 		summary: "Each resource role of an assignment: delivered, delivering or failed, with attempts, last error and next attempt",
@@ -320,4 +327,59 @@ func cut[T any](list []T, w access.Window) []T {
 		hi = min(lo+w.Limit, len(list))
 	}
 	return list[lo:hi]
+}
+
+// exportAssignments writes the assignments the caller may see, filtered by state, package
+// and target, as CSV (ASG-1).
+func (a *API) exportAssignments(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	for k := range q {
+		if k != "state" && k != "accessPackage" && k != "target" {
+			return badRequest("unknown parameter '%s'; use state, accessPackage (id) or target (user id)", k)
+		}
+	}
+	f := access.AssignmentFilter{State: q.Get("state"), PackageID: q.Get("accessPackage"), TargetID: q.Get("target")}
+	switch f.State {
+	case "", access.AsgDelivering, access.AsgDelivered, access.AsgPartiallyDelivered, access.AsgDeliveryFailed, access.AsgExpired:
+	default:
+		return badRequest("state '%s' is not an assignment state; use delivering, delivered, partiallyDelivered, deliveryFailed or expired", f.State)
+	}
+	who := actorOf(r)
+	list, err := a.svc.ListAssignments(r.Context(), who, f)
+	if err != nil {
+		return err
+	}
+	names := map[string]string{}
+	name := func(kind, id string, get func() (string, error)) string {
+		if n, ok := names[kind+id]; ok {
+			return n
+		}
+		n, err := get()
+		if err != nil {
+			n = id
+		}
+		names[kind+id] = n
+		return n
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="bestow-assignments.csv"`)
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"id", "accessPackage", "accessPackageId", "user", "userId", "state", "status", "startDateTime", "endDateTime", "expiredDateTime", "assignmentPolicyId"})
+	stamp := func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.Format(time.RFC3339)
+	}
+	for _, x := range list {
+		pkg := name("p", x.PackageID, func() (string, error) { p, err := a.svc.PackageOf(r.Context(), x.PackageID); return p.DisplayName, err })
+		user := name("u", x.TargetID, func() (string, error) {
+			u, _, err := a.svc.SubjectOf(r.Context(), x.TargetID)
+			return u.UserPrincipalName, err
+		})
+		start := x.Start
+		_ = cw.Write([]string{x.ID, csvCell(pkg), x.PackageID, csvCell(user), x.TargetID, x.State, x.Status, stamp(&start), stamp(x.End), stamp(x.ExpiredDateTime), x.PolicyID})
+	}
+	cw.Flush()
+	return nil
 }
