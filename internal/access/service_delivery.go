@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -11,6 +12,9 @@ import (
 // worker that dies leaves the claim to run out; the entry is then due again. It must be
 // longer than a connector call can take.
 const DefaultLease = time.Minute
+
+// DeliveryParallelism is how many connector calls one worker makes at once.
+const DeliveryParallelism = 4
 
 // SetLease sets how long a delivery claim lasts (DefaultLease unless set).
 func (s *Service) SetLease(d time.Duration) { s.lease = d }
@@ -77,18 +81,28 @@ func (s *Service) Deliver(ctx context.Context, limit int) (int, error) {
 	if err != nil || len(batch) == 0 {
 		return 0, err
 	}
+	// Connector calls run outside any transaction, a few at a time.
+	sem := make(chan struct{}, DeliveryParallelism)
+	var wg sync.WaitGroup
 	for i := range batch {
 		c := &batch[i]
 		conn := s.connectors[c.entry.OriginSystem]
-		switch {
-		case conn == nil:
+		if conn == nil {
 			c.err = Ec(KindFailedPrecondition, "NoConnector", "no connector delivers roles of origin system '%s'; configure one", c.entry.OriginSystem)
-		case c.grant:
-			c.res, c.err = conn.Grant(ctx, c.entry.Grant())
-		default:
-			c.res, c.err = conn.Revoke(ctx, c.entry.Grant())
+			continue
 		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			if c.grant {
+				c.res, c.err = conn.Grant(ctx, c.entry.Grant())
+			} else {
+				c.res, c.err = conn.Revoke(ctx, c.entry.Grant())
+			}
+		}()
 	}
+	wg.Wait()
 	return len(batch), s.record(ctx, batch)
 }
 
@@ -181,14 +195,14 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 	now := s.clock.Now()
 	var reqIDs, asgIDs []string
 	err := s.read(ctx, func(tx Tx) error {
-		rs, err := tx.Requests().List(ctx, ByDue(now))
+		rs, err := tx.Requests().Slice(ctx, Window{Limit: SweepBatch}, ByDue(now))
 		if err != nil {
 			return err
 		}
 		for _, r := range rs {
 			reqIDs = append(reqIDs, r.ID)
 		}
-		as, err := tx.Assignments().List(ctx, ByDue(now))
+		as, err := tx.Assignments().Slice(ctx, Window{Limit: SweepBatch}, ByDue(now))
 		for _, a := range as {
 			asgIDs = append(asgIDs, a.ID)
 		}
@@ -197,20 +211,19 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	for _, step := range []struct {
-		what string
-		ids  []string
-		fn   func(context.Context, string) (bool, error)
-	}{{"request", reqIDs, s.sweepRequest}, {"assignment", asgIDs, s.sweepAssignment}} {
-		for _, id := range step.ids {
-			changed, err := step.fn(ctx, id)
-			if err != nil {
-				return n, fmt.Errorf("sweep %s %s: %w", step.what, id, err)
-			}
-			if changed {
-				n++
-			}
+	for _, id := range reqIDs {
+		changed, err := s.sweepRequest(ctx, id)
+		if err != nil {
+			return n, fmt.Errorf("sweep request %s: %w", id, err)
 		}
+		if changed {
+			n++
+		}
+	}
+	swept, err := s.sweepAssignments(ctx, asgIDs)
+	n += swept
+	if err != nil {
+		return n, fmt.Errorf("sweep assignments: %w", err)
 	}
 	purged, err := s.purgeExpiredUsers(ctx)
 	n += purged
@@ -364,49 +377,74 @@ func indexOfStage(r *Request, id string) int {
 	return -1
 }
 
-// sweepAssignment sends due reminders and ends the assignment when its end has come, with
-// a systemRemove request that records why (REQ-1).
-func (s *Service) sweepAssignment(ctx context.Context, id string) (bool, error) {
-	changed := false
-	_, err := update(ctx, s,
-		func(tx Tx) (Assignment, error) { return tx.Assignments().Get(ctx, id) },
-		func(tx Tx, a *Assignment) error {
-			changed = false
+// SweepBatch is how many due requests and assignments one sweep takes; Work sweeps again
+// until nothing is due.
+const SweepBatch = 200
+
+// sweepAssignments sends due reminders and ends assignments whose end has come, each with
+// a systemRemove request that records why (REQ-1), all in one transaction (retried when a
+// concurrent change got there first).
+func (s *Service) sweepAssignments(ctx context.Context, ids []string) (int, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	n := 0
+	var err error
+	for attempt := 0; attempt < 5; attempt++ {
+		err = s.write(ctx, func(tx Tx) error {
+			n = 0
 			now := s.clock.Now()
-			if a.Due == nil || a.Due.After(now) || !a.Active() {
-				return nil
-			}
-			changed = true
-			if a.End != nil && !a.End.After(now) {
-				return s.systemRemove(ctx, tx, a, "the assignment reached its end "+a.End.Format(time.RFC3339), now)
-			}
-			for _, r := range Reminders {
-				h := int(r / time.Hour)
-				if !containsInt(a.Reminded, h) && !a.End.Add(-r).After(now) {
-					a.Reminded = append(a.Reminded, h)
-					a.Status = fmt.Sprintf("NearExpiry%dDaysNotificationTriggered", h/24)
-					if h == 24 {
-						a.Status = "NearExpiry1DayNotificationTriggered"
-					}
-					if !assignmentMailsOff(ctx, tx, a.PolicyID) {
-						err := s.notify(ctx, tx, MailExpiringSoon, []string{a.TargetID}, requestOf(ctx, tx, a),
-							map[string]string{"days": fmt.Sprint(h / 24), "endDateTime": a.End.Format(time.RFC3339), "assignmentId": a.ID}, now)
-						if err != nil {
-							return err
-						}
-					}
+			for _, id := range ids {
+				a, err := tx.Assignments().Get(ctx, id)
+				if IsKind(err, KindNotFound) {
+					continue
+				} else if err != nil {
+					return err
+				}
+				changed, err := s.sweepAssignment(ctx, tx, &a, now)
+				if err != nil {
+					return fmt.Errorf("assignment %s: %w", id, err)
+				}
+				if changed {
+					n++
 				}
 			}
-			a.Due = a.nextDue()
 			return nil
-		},
-		func(tx Tx, a *Assignment) error {
-			if !changed || !a.Active() { // an ended assignment was saved by endAssignment
-				return nil
-			}
-			return tx.Assignments().Put(ctx, a)
 		})
-	return changed, err
+		if !errors.Is(err, ErrVersionConflict) {
+			break
+		}
+	}
+	return n, err
+}
+
+// sweepAssignment handles one assignment whose due time may have come, and saves it.
+func (s *Service) sweepAssignment(ctx context.Context, tx Tx, a *Assignment, now time.Time) (bool, error) {
+	if a.Due == nil || a.Due.After(now) || !a.Active() {
+		return false, nil
+	}
+	if a.End != nil && !a.End.After(now) {
+		return true, s.systemRemove(ctx, tx, a, "the assignment reached its end "+a.End.Format(time.RFC3339), now)
+	}
+	for _, r := range Reminders {
+		h := int(r / time.Hour)
+		if !containsInt(a.Reminded, h) && !a.End.Add(-r).After(now) {
+			a.Reminded = append(a.Reminded, h)
+			a.Status = fmt.Sprintf("NearExpiry%dDaysNotificationTriggered", h/24)
+			if h == 24 {
+				a.Status = "NearExpiry1DayNotificationTriggered"
+			}
+			if !assignmentMailsOff(ctx, tx, a.PolicyID) {
+				err := s.notify(ctx, tx, MailExpiringSoon, []string{a.TargetID}, requestOf(ctx, tx, a),
+					map[string]string{"days": fmt.Sprint(h / 24), "endDateTime": a.End.Format(time.RFC3339), "assignmentId": a.ID}, now)
+				if err != nil {
+					return true, err
+				}
+			}
+		}
+	}
+	a.Due = a.nextDue()
+	return true, tx.Assignments().Put(ctx, a)
 }
 
 // Work runs sweeps and delivery rounds until nothing is due. Tests call it after moving

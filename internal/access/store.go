@@ -75,7 +75,8 @@ type Window struct{ Offset, Limit int }
 // Collection stores objects of one type, each with an id and a version.
 //
 // Get returns a NotFound error when the id is unknown. List returns the objects that
-// match every key, ordered by id; Count counts them and Slice returns one window of
+// match every key, ordered by id (with an AtMost key: by that property, then id, so a due
+// list comes earliest first); Count counts them and Slice returns one window of
 // them, so that a page does not need the whole list. Put inserts the object when its Version is 0 and
 // otherwise updates it only if the stored version equals v.Version (else ErrVersionConflict,
 // or NotFound when it is gone); on success it sets v.Version to the new version. Put

@@ -109,7 +109,13 @@ func (c coll[T, P]) Slice(ctx context.Context, w access.Window, keys ...access.K
 	if err != nil {
 		return nil, err
 	}
-	q := `SELECT version, doc FROM ` + c.t.name + where + ` ORDER BY id`
+	order := ` ORDER BY id`
+	for _, k := range keys {
+		if k.AtMost { // due lists: the earliest first, read along the index on that column
+			order = ` ORDER BY ` + c.t.keys[k.Name] + `, id`
+		}
+	}
+	q := `SELECT version, doc FROM ` + c.t.name + where + order
 	if w.Limit > 0 {
 		q += fmt.Sprintf(" LIMIT %d", w.Limit)
 	}
