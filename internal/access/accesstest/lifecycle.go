@@ -802,4 +802,45 @@ func runLifecycle(t *testing.T, open Opener) {
 			t.Fatal("still a member after the requested end")
 		}
 	})
+
+	t.Run("ASG-2 delivery into the directory: group owner, app role and site role, granted and revoked", func(t *testing.T) {
+		w := NewWorld(t, open)
+		g := w.Group("Owned")
+		sp, err := w.Svc.CreateServicePrincipal(w.Ctx, access.SystemActor, access.ServicePrincipal{AppID: access.NewUUID(), DisplayName: "CRM",
+			ServicePrincipalType: "Application", AccountEnabled: true,
+			AppRoles: []access.AppRole{{ID: access.NewUUID(), DisplayName: "Sales rep", Value: "rep", AllowedMemberTypes: []string{"User"}, IsEnabled: true}}})
+		w.Must(err)
+		site := w.Site("Intranet")
+		p := w.Package("Everything", w.Group("Members"))
+		w.AddRole(p, access.OriginGroup, g.ID, "Owner_"+g.ID)
+		w.AddRole(p, access.OriginApplication, sp.ID, sp.AppRoles[0].ID)
+		w.AddRole(p, access.OriginSite, site.ID, site.SiteRoles[0].ID)
+		pol := w.Policy(p, "Direct", DirectOnly)
+		u, _ := w.User("u")
+		r := w.Assign(u, p, pol)
+		w.Work()
+		held := func() (owner bool, app, siteRoles int) {
+			w.Must(w.Svc.Store().Read(w.Ctx, func(tx access.Tx) error {
+				owners, err := tx.Related(w.Ctx, g.ID, access.RelOwner)
+				if err != nil {
+					return err
+				}
+				owner = len(owners) == 1 && owners[0] == u.ID
+				if app, err = tx.AppRoleAssignments().Count(w.Ctx, access.By(access.KeyPrincipal, u.ID)); err != nil {
+					return err
+				}
+				siteRoles, err = tx.SiteRoleAssignments().Count(w.Ctx, access.By(access.KeyPrincipal, u.ID))
+				return err
+			}))
+			return
+		}
+		if owner, app, sr := held(); !owner || app != 1 || sr != 1 || w.Req(r.ID).State != access.StateDelivered {
+			t.Fatalf("after delivery: owner=%v appRoles=%d siteRoles=%d state=%s", owner, app, sr, w.Req(r.ID).State)
+		}
+		w.Remove(w.Req(r.ID).AssignmentID)
+		w.Work()
+		if owner, app, sr := held(); owner || app != 0 || sr != 0 {
+			t.Fatalf("after removal: owner=%v appRoles=%d siteRoles=%d", owner, app, sr)
+		}
+	})
 }
