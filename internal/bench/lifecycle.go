@@ -70,7 +70,7 @@ type ExpiryResult struct {
 	UsersSetup  time.Duration
 	Submit      time.Duration // M adminAdd SubmitRequest calls
 	Deliver     time.Duration // svc.Work until every grant was delivered
-	Sweep       time.Duration // the first svc.Sweep after the end: ends every assignment
+	Sweep       time.Duration // the first svc.Sweep after the end: ends the first batch (access.SweepBatch)
 	Revoke      time.Duration // svc.Work (sweep and revocation) until nothing is due; includes Sweep
 	Expired     int           // assignments expired at the end
 	Active      int           // assignments still active at the end (want 0)
@@ -625,7 +625,7 @@ func (r *LifecycleResult) Print(w io.Writer) {
 		fmt.Fprintf(tw, "  create: submit\t%s (%.0f/s)\n", sec(e.Submit), float64(e.Assignments)/e.Submit.Seconds())
 		fmt.Fprintf(tw, "  create: deliver (svc.Work)\t%s (%.0f/s)\n", sec(e.Deliver), float64(e.Assignments)/e.Deliver.Seconds())
 		fmt.Fprintf(tw, "  create: total\t%s\n", sec(e.Creation()))
-		fmt.Fprintf(tw, "  expire: first sweep\t%s (ends every assignment)\n", sec(e.Sweep))
+		fmt.Fprintf(tw, "  expire: first sweep\t%s (ends the first %d)\n", sec(e.Sweep), min(access.SweepBatch, e.Assignments))
 		fmt.Fprintf(tw, "  expire: sweep + revoke\t%s (%.0f assignments/s)\n", sec(e.Revoke), float64(e.Assignments)/e.Revoke.Seconds())
 		fmt.Fprintf(tw, "  verified\t%d expired, %d active, %d removal requests delivered, %d group members left\n", e.Expired, e.Active, e.Removals, e.Members)
 	}
