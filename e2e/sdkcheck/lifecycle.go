@@ -59,6 +59,32 @@ type roleRef struct {
 	scopeIsRoot                               *bool
 }
 
+// body is the resourceRoleScope POST that adds the role to a package.
+func (ref *roleRef) body() models.AccessPackageResourceRoleScopeable {
+	role := models.NewAccessPackageResourceRole()
+	role.SetId(sp(ref.roleID))
+	role.SetOriginId(sp(ref.roleOriginID))
+	role.SetOriginSystem(sp("AadGroup"))
+	res := models.NewAccessPackageResource()
+	res.SetId(sp(ref.resID))
+	res.SetOriginId(sp(ref.resOriginID))
+	res.SetOriginSystem(sp(ref.resOriginSystem))
+	role.SetResource(res)
+	scope := models.NewAccessPackageResourceScope()
+	scope.SetId(sp(ref.scopeID))
+	scope.SetOriginId(sp(ref.scopeOriginID))
+	scope.SetOriginSystem(sp(ref.scopeOriginSystem))
+	if ref.scopeIsRoot != nil {
+		scope.SetIsRootScope(ref.scopeIsRoot)
+	} else {
+		scope.SetIsRootScope(bp(true))
+	}
+	rrs := models.NewAccessPackageResourceRoleScope()
+	rrs.SetRole(role)
+	rrs.SetScope(scope)
+	return rrs
+}
+
 // lifecycle holds what the lifecycle steps created.
 type lifecycle struct {
 	users     map[string]*actor
@@ -265,27 +291,7 @@ func (sc *scenario) lcPackage(s *step, name string) string {
 	id := deref(pr.GetId())
 
 	ref := sc.lc.role
-	role := models.NewAccessPackageResourceRole()
-	role.SetId(sp(ref.roleID))
-	role.SetOriginId(sp(ref.roleOriginID))
-	role.SetOriginSystem(sp("AadGroup"))
-	res := models.NewAccessPackageResource()
-	res.SetId(sp(ref.resID))
-	res.SetOriginId(sp(ref.resOriginID))
-	res.SetOriginSystem(sp(ref.resOriginSystem))
-	role.SetResource(res)
-	scope := models.NewAccessPackageResourceScope()
-	scope.SetId(sp(ref.scopeID))
-	scope.SetOriginId(sp(ref.scopeOriginID))
-	scope.SetOriginSystem(sp(ref.scopeOriginSystem))
-	if ref.scopeIsRoot != nil {
-		scope.SetIsRootScope(ref.scopeIsRoot)
-	} else {
-		scope.SetIsRootScope(bp(true))
-	}
-	rrs := models.NewAccessPackageResourceRoleScope()
-	rrs.SetRole(role)
-	rrs.SetScope(scope)
+	rrs := ref.body()
 	got, err := sc.em.AccessPackages().ByAccessPackageId(id).ResourceRoleScopes().Post(s.ctx, rrs, nil)
 	if s.failed("ResourceRoleScopes().Post", err) {
 		return ""

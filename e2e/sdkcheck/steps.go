@@ -36,10 +36,7 @@ type scenario struct {
 	policyID  string
 
 	// The group's resource in the catalog, its Member role and its root scope (step e).
-	resID, resOriginID, resOriginSystem       string
-	roleID, roleOriginID                      string
-	scopeID, scopeOriginID, scopeOriginSystem string
-	scopeIsRoot                               *bool
+	roleRef
 }
 
 // namedStep is one entry of the scenario.
@@ -273,27 +270,7 @@ func (sc *scenario) addRoleScope(s *step) {
 	if s.requires(sc.pkgID != "" && sc.roleID != "", "no package or group role from the earlier steps") {
 		return
 	}
-	role := models.NewAccessPackageResourceRole()
-	role.SetId(sp(sc.roleID))
-	role.SetOriginId(sp(sc.roleOriginID))
-	role.SetOriginSystem(sp("AadGroup"))
-	res := models.NewAccessPackageResource()
-	res.SetId(sp(sc.resID))
-	res.SetOriginId(sp(sc.resOriginID))
-	res.SetOriginSystem(sp(sc.resOriginSystem))
-	role.SetResource(res)
-	scope := models.NewAccessPackageResourceScope()
-	scope.SetId(sp(sc.scopeID))
-	scope.SetOriginId(sp(sc.scopeOriginID))
-	scope.SetOriginSystem(sp(sc.scopeOriginSystem))
-	if sc.scopeIsRoot != nil {
-		scope.SetIsRootScope(sc.scopeIsRoot)
-	} else {
-		scope.SetIsRootScope(bp(true))
-	}
-	rrs := models.NewAccessPackageResourceRoleScope()
-	rrs.SetRole(role)
-	rrs.SetScope(scope)
+	rrs := sc.roleRef.body()
 	got, err := sc.em.AccessPackages().ByAccessPackageId(sc.pkgID).ResourceRoleScopes().Post(s.ctx, rrs, nil)
 	if s.failed("ResourceRoleScopes().Post", err) {
 		return
