@@ -15,7 +15,7 @@ func (s *Service) CreateServicePrincipal(ctx context.Context, who Actor, sp Serv
 	if err := sp.Validate(s.ids); err != nil {
 		return ServicePrincipal{}, err
 	}
-	return sp, s.write(ctx, func(tx Tx) error { return tx.ServicePrincipals().Put(ctx, &sp) })
+	return sp, s.writeUngated(ctx, func(tx Tx) error { return tx.ServicePrincipals().Put(ctx, &sp) })
 }
 
 // GetServicePrincipal returns a service principal by id.
@@ -24,7 +24,7 @@ func (s *Service) GetServicePrincipal(ctx context.Context, who Actor, id string)
 		return ServicePrincipal{}, err
 	}
 	var sp ServicePrincipal
-	err := s.read(ctx, func(tx Tx) error { var err error; sp, err = tx.ServicePrincipals().Get(ctx, id); return err })
+	err := s.readUngated(ctx, func(tx Tx) error { var err error; sp, err = tx.ServicePrincipals().Get(ctx, id); return err })
 	return sp, err
 }
 
@@ -34,7 +34,7 @@ func (s *Service) ListServicePrincipals(ctx context.Context, who Actor) ([]Servi
 		return nil, err
 	}
 	var out []ServicePrincipal
-	err := s.read(ctx, func(tx Tx) error { var err error; out, err = tx.ServicePrincipals().List(ctx); return err })
+	err := s.readUngated(ctx, func(tx Tx) error { var err error; out, err = tx.ServicePrincipals().List(ctx); return err })
 	return out, err
 }
 
@@ -43,7 +43,7 @@ func (s *Service) UpdateServicePrincipal(ctx context.Context, who Actor, id stri
 	if err := who.Authorize(ActManageDirectory, Target{}); err != nil {
 		return ServicePrincipal{}, err
 	}
-	return update(ctx, s,
+	return updateUngated(ctx, s,
 		func(tx Tx) (ServicePrincipal, error) { return tx.ServicePrincipals().Get(ctx, id) },
 		func(_ Tx, sp *ServicePrincipal) error {
 			keep := *sp
@@ -62,7 +62,7 @@ func (s *Service) DeleteServicePrincipal(ctx context.Context, who Actor, id stri
 	if err := who.Authorize(ActManageDirectory, Target{}); err != nil {
 		return err
 	}
-	return s.write(ctx, func(tx Tx) error {
+	return s.writeUngated(ctx, func(tx Tx) error {
 		if _, err := tx.ServicePrincipals().Get(ctx, id); err != nil {
 			return err
 		}
@@ -88,7 +88,7 @@ func (s *Service) AssignAppRole(ctx context.Context, who Actor, spID string, a A
 	if err := who.Authorize(ActManageDirectory, Target{}); err != nil {
 		return AppRoleAssignment{}, err
 	}
-	err := s.write(ctx, func(tx Tx) error {
+	err := s.writeUngated(ctx, func(tx Tx) error {
 		sp, err := tx.ServicePrincipals().Get(ctx, spID)
 		if err != nil {
 			return err
@@ -143,7 +143,7 @@ func (s *Service) AppRoleAssignedTo(ctx context.Context, who Actor, spID string)
 		return nil, err
 	}
 	var out []AppRoleAssignment
-	err := s.read(ctx, func(tx Tx) error {
+	err := s.readUngated(ctx, func(tx Tx) error {
 		if _, err := tx.ServicePrincipals().Get(ctx, spID); err != nil {
 			return err
 		}
@@ -159,7 +159,7 @@ func (s *Service) RemoveAppRoleAssignment(ctx context.Context, who Actor, spID, 
 	if err := who.Authorize(ActManageDirectory, Target{}); err != nil {
 		return err
 	}
-	return s.write(ctx, func(tx Tx) error {
+	return s.writeUngated(ctx, func(tx Tx) error {
 		a, err := tx.AppRoleAssignments().Get(ctx, id)
 		if err != nil {
 			return err

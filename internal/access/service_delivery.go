@@ -50,7 +50,7 @@ type claimed struct {
 // along. It returns how many entries it worked on.
 func (s *Service) Deliver(ctx context.Context, limit int) (int, error) {
 	var batch []claimed
-	err := s.write(ctx, func(tx Tx) error {
+	err := s.writeUngated(ctx, func(tx Tx) error {
 		batch = batch[:0]
 		now := s.clock.Now()
 		due, err := tx.Ledger().Slice(ctx, Window{Limit: limit}, ByDue(now))
@@ -111,7 +111,7 @@ func (s *Service) Deliver(ctx context.Context, limit int) (int, error) {
 func (s *Service) record(ctx context.Context, batch []claimed) error {
 	var err error
 	for attempt := 0; attempt < 5; attempt++ {
-		err = s.write(ctx, func(tx Tx) error {
+		err = s.writeUngated(ctx, func(tx Tx) error {
 			now := s.clock.Now()
 			touched := map[string]bool{}
 			var order []string
@@ -194,7 +194,7 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 	n := 0
 	now := s.clock.Now()
 	var reqIDs, asgIDs []string
-	err := s.read(ctx, func(tx Tx) error {
+	err := s.readUngated(ctx, func(tx Tx) error {
 		rs, err := tx.Requests().Slice(ctx, Window{Limit: SweepBatch}, ByDue(now))
 		if err != nil {
 			return err
@@ -242,7 +242,7 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 func (s *Service) purgeExpiredUsers(ctx context.Context) (int, error) {
 	now := s.clock.Now()
 	var due []string
-	err := s.read(ctx, func(tx Tx) error {
+	err := s.readUngated(ctx, func(tx Tx) error {
 		deleted, err := tx.Users().List(ctx, By(KeyState, "deleted"))
 		for _, u := range deleted {
 			if now.Sub(*u.DeletedDateTime) > RestoreWindow {
@@ -255,7 +255,7 @@ func (s *Service) purgeExpiredUsers(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	for _, id := range due {
-		err := s.write(ctx, func(tx Tx) error {
+		err := s.writeUngated(ctx, func(tx Tx) error {
 			if err := s.endAssignmentsOf(ctx, tx, id, "the user was deleted more than 30 days ago", now); err != nil {
 				return err
 			}
@@ -300,7 +300,7 @@ func (s *Service) systemRemove(ctx context.Context, tx Tx, a *Assignment, why st
 // request, when its time has come.
 func (s *Service) sweepRequest(ctx context.Context, id string) (bool, error) {
 	changed := false
-	_, err := update(ctx, s,
+	_, err := updateUngated(ctx, s,
 		func(tx Tx) (Request, error) { return tx.Requests().Get(ctx, id) },
 		func(tx Tx, r *Request) error {
 			changed = false
@@ -391,7 +391,7 @@ func (s *Service) sweepAssignments(ctx context.Context, ids []string) (int, erro
 	n := 0
 	var err error
 	for attempt := 0; attempt < 5; attempt++ {
-		err = s.write(ctx, func(tx Tx) error {
+		err = s.writeUngated(ctx, func(tx Tx) error {
 			n = 0
 			now := s.clock.Now()
 			for _, id := range ids {

@@ -24,7 +24,7 @@ type RequestExplanation struct {
 // themselves; explaining another user needs the right to read the package's assignments.
 func (s *Service) ExplainRequest(ctx context.Context, who Actor, userIDOrUPN, pkgIDOrName string) (RequestExplanation, error) {
 	var ex RequestExplanation
-	err := s.read(ctx, func(tx Tx) error {
+	err := s.readUngated(ctx, func(tx Tx) error {
 		u, err := lookupUser(ctx, tx, userIDOrUPN)
 		if err != nil {
 			return err

@@ -36,7 +36,7 @@ func (s *Service) CreatePackage(ctx context.Context, who Actor, p Package, catal
 	if err := p.Validate(); err != nil {
 		return Package{}, err
 	}
-	err := s.write(ctx, func(tx Tx) error {
+	err := s.writeUngated(ctx, func(tx Tx) error {
 		var c Catalog
 		var err error
 		if catalogID == "" {
@@ -59,14 +59,14 @@ func (s *Service) CreatePackage(ctx context.Context, who Actor, p Package, catal
 // GetPackage returns a package the actor may read.
 func (s *Service) GetPackage(ctx context.Context, who Actor, id string) (Package, error) {
 	var p Package
-	err := s.read(ctx, func(tx Tx) error { var err error; p, _, err = packageAs(ctx, tx, who, ActReadPackage, id); return err })
+	err := s.readUngated(ctx, func(tx Tx) error { var err error; p, _, err = packageAs(ctx, tx, who, ActReadPackage, id); return err })
 	return p, err
 }
 
 // ListPackages returns the packages the actor may read, of one catalog or ("") all.
 func (s *Service) ListPackages(ctx context.Context, who Actor, catalogID string) ([]Package, error) {
 	var out []Package
-	err := s.read(ctx, func(tx Tx) error {
+	err := s.readUngated(ctx, func(tx Tx) error {
 		cats, err := tx.Catalogs().List(ctx)
 		if err != nil {
 			return err
@@ -95,7 +95,7 @@ func (s *Service) ListPackages(ctx context.Context, who Actor, catalogID string)
 
 // UpdatePackage changes a package's name, description or Hidden flag.
 func (s *Service) UpdatePackage(ctx context.Context, who Actor, id string, change func(*Package) error) (Package, error) {
-	return update(ctx, s,
+	return updateUngated(ctx, s,
 		func(tx Tx) (Package, error) {
 			p, _, err := packageAs(ctx, tx, who, ActManagePackage, id)
 			return p, err
@@ -118,7 +118,7 @@ func (s *Service) UpdatePackage(ctx context.Context, who Actor, id string, chang
 // duties links and request history. A package with active assignments, including those of
 // soft-deleted users, cannot be deleted (AP-3); the error lists them.
 func (s *Service) DeletePackage(ctx context.Context, who Actor, id string) error {
-	return s.write(ctx, func(tx Tx) error {
+	return s.writeUngated(ctx, func(tx Tx) error {
 		p, _, err := packageAs(ctx, tx, who, ActManagePackage, id)
 		if err != nil {
 			return err
@@ -183,7 +183,7 @@ type RoleRef struct {
 // catalog (RES-5); a dynamic group offers only its Owner role (RES-2).
 func (s *Service) AddRoleScope(ctx context.Context, who Actor, pkgID string, ref RoleRef) (RoleScope, error) {
 	var rs RoleScope
-	err := s.write(ctx, func(tx Tx) error {
+	err := s.writeUngated(ctx, func(tx Tx) error {
 		p, c, err := packageAs(ctx, tx, who, ActManagePackage, pkgID)
 		if err != nil {
 			return err
@@ -272,7 +272,7 @@ func firstNonEmpty(s ...string) string {
 // RemoveRoleScope removes a resource role from a package and revokes it from every
 // current assignee unless something else still grants it (RES-6, ASG-2).
 func (s *Service) RemoveRoleScope(ctx context.Context, who Actor, pkgID, id string) error {
-	err := s.write(ctx, func(tx Tx) error {
+	err := s.writeUngated(ctx, func(tx Tx) error {
 		if _, _, err := packageAs(ctx, tx, who, ActManagePackage, pkgID); err != nil {
 			return err
 		}
@@ -380,7 +380,7 @@ func deleteHistory(ctx context.Context, tx Tx, pkgID string) error {
 // RoleScopes lists the resource roles of a package.
 func (s *Service) RoleScopes(ctx context.Context, who Actor, pkgID string) ([]RoleScope, error) {
 	var out []RoleScope
-	err := s.read(ctx, func(tx Tx) error {
+	err := s.readUngated(ctx, func(tx Tx) error {
 		if _, _, err := packageAs(ctx, tx, who, ActReadPackage, pkgID); err != nil {
 			return err
 		}
@@ -394,7 +394,7 @@ func (s *Service) RoleScopes(ctx context.Context, who Actor, pkgID string) ([]Ro
 // ChangeIncompatible adds or removes a separation-of-duties link from a package to
 // another package or a (security) group (POL-12).
 func (s *Service) ChangeIncompatible(ctx context.Context, who Actor, pkgID, kind, otherID string, add bool) error {
-	return s.write(ctx, func(tx Tx) error {
+	return s.writeUngated(ctx, func(tx Tx) error {
 		if _, _, err := packageAs(ctx, tx, who, ActManagePackage, pkgID); err != nil {
 			return err
 		}
@@ -426,7 +426,7 @@ func (s *Service) ChangeIncompatible(ctx context.Context, who Actor, pkgID, kind
 // the packages that name pkgID (reverse=true, accessPackagesIncompatibleWith).
 func (s *Service) IncompatiblePackages(ctx context.Context, who Actor, pkgID string, reverse bool) ([]Package, error) {
 	var out []Package
-	err := s.read(ctx, func(tx Tx) error {
+	err := s.readUngated(ctx, func(tx Tx) error {
 		if _, _, err := packageAs(ctx, tx, who, ActReadPackage, pkgID); err != nil {
 			return err
 		}
@@ -452,7 +452,7 @@ func (s *Service) IncompatiblePackages(ctx context.Context, who Actor, pkgID str
 // IncompatibleGroups lists the groups a package names as incompatible.
 func (s *Service) IncompatibleGroups(ctx context.Context, who Actor, pkgID string) ([]Group, error) {
 	var out []Group
-	err := s.read(ctx, func(tx Tx) error {
+	err := s.readUngated(ctx, func(tx Tx) error {
 		if _, _, err := packageAs(ctx, tx, who, ActReadPackage, pkgID); err != nil {
 			return err
 		}

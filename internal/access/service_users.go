@@ -24,7 +24,7 @@ func (s *Service) CreateUser(ctx context.Context, who Actor, u User) (User, erro
 	if err := u.Validate(); err != nil {
 		return User{}, err
 	}
-	return u, s.write(ctx, func(tx Tx) error { return tx.Users().Put(ctx, &u) })
+	return u, s.writeUngated(ctx, func(tx Tx) error { return tx.Users().Put(ctx, &u) })
 }
 
 // lookupUser finds a live user by id or userPrincipalName.
@@ -55,7 +55,7 @@ func lookupUser(ctx context.Context, tx Tx, idOrUPN string) (User, error) {
 // GetUser returns a live user by id or userPrincipalName.
 func (s *Service) GetUser(ctx context.Context, who Actor, idOrUPN string) (User, error) {
 	var u User
-	err := s.read(ctx, func(tx Tx) error {
+	err := s.readUngated(ctx, func(tx Tx) error {
 		var err error
 		u, err = lookupUser(ctx, tx, idOrUPN)
 		if err == nil && u.ID != who.UserID {
@@ -77,7 +77,7 @@ func (s *Service) ListUsers(ctx context.Context, who Actor, deleted bool, keys .
 	if deleted {
 		state = "deleted"
 	}
-	err := s.read(ctx, func(tx Tx) error {
+	err := s.readUngated(ctx, func(tx Tx) error {
 		for i := range keys {
 			if keys[i].Name == KeyUPN {
 				keys[i].Value = strings.ToLower(keys[i].Value)
@@ -103,7 +103,7 @@ func (s *Service) ListUsersWindow(ctx context.Context, who Actor, w Window) ([]U
 	}
 	var out []User
 	var total int
-	err := s.read(ctx, func(tx Tx) error {
+	err := s.readUngated(ctx, func(tx Tx) error {
 		var err error
 		if total, err = tx.Users().Count(ctx, By(KeyState, "live")); err != nil {
 			return err
@@ -120,7 +120,7 @@ func (s *Service) UpdateUser(ctx context.Context, who Actor, id string, change f
 	if err := who.Authorize(ActManageDirectory, Target{}); err != nil {
 		return User{}, err
 	}
-	return update(ctx, s,
+	return updateUngated(ctx, s,
 		func(tx Tx) (User, error) { return lookupUser(ctx, tx, id) },
 		func(_ Tx, u *User) error {
 			keep := *u
@@ -139,7 +139,7 @@ func (s *Service) DeleteUser(ctx context.Context, who Actor, id string) error {
 	if err := who.Authorize(ActManageDirectory, Target{}); err != nil {
 		return err
 	}
-	_, err := update(ctx, s,
+	_, err := updateUngated(ctx, s,
 		func(tx Tx) (User, error) { return lookupUser(ctx, tx, id) },
 		func(_ Tx, u *User) error { now := s.clock.Now(); u.DeletedDateTime = &now; return nil },
 		func(tx Tx, u *User) error { return tx.Users().Put(ctx, u) })
@@ -167,7 +167,7 @@ func (s *Service) GetDeletedUser(ctx context.Context, who Actor, id string) (Use
 		return User{}, err
 	}
 	var u User
-	err := s.read(ctx, func(tx Tx) error { var err error; u, err = s.deletedUser(ctx, tx, id); return err })
+	err := s.readUngated(ctx, func(tx Tx) error { var err error; u, err = s.deletedUser(ctx, tx, id); return err })
 	return u, err
 }
 
@@ -176,7 +176,7 @@ func (s *Service) RestoreUser(ctx context.Context, who Actor, id string) (User, 
 	if err := who.Authorize(ActManageDirectory, Target{}); err != nil {
 		return User{}, err
 	}
-	return update(ctx, s,
+	return updateUngated(ctx, s,
 		func(tx Tx) (User, error) { return s.deletedUser(ctx, tx, id) },
 		func(_ Tx, u *User) error { u.DeletedDateTime = nil; return nil },
 		func(tx Tx, u *User) error { return tx.Users().Put(ctx, u) })
@@ -188,7 +188,7 @@ func (s *Service) PurgeUser(ctx context.Context, who Actor, id string) error {
 	if err := who.Authorize(ActManageDirectory, Target{}); err != nil {
 		return err
 	}
-	return s.write(ctx, func(tx Tx) error {
+	return s.writeUngated(ctx, func(tx Tx) error {
 		u, err := tx.Users().Get(ctx, id)
 		if err != nil {
 			return err
@@ -243,7 +243,7 @@ func (s *Service) SetManager(ctx context.Context, who Actor, userID, managerID s
 	if err := who.Authorize(ActManageDirectory, Target{}); err != nil {
 		return err
 	}
-	_, err := update(ctx, s,
+	_, err := updateUngated(ctx, s,
 		func(tx Tx) (User, error) { return lookupUser(ctx, tx, userID) },
 		func(tx Tx, u *User) error {
 			if managerID == "" {
@@ -270,7 +270,7 @@ func (s *Service) SetManager(ctx context.Context, who Actor, userID, managerID s
 // Manager returns the user's manager.
 func (s *Service) Manager(ctx context.Context, who Actor, userID string) (User, error) {
 	var m User
-	err := s.read(ctx, func(tx Tx) error {
+	err := s.readUngated(ctx, func(tx Tx) error {
 		u, err := lookupUser(ctx, tx, userID)
 		if err != nil {
 			return err
@@ -310,7 +310,7 @@ func (s *Service) changeSponsors(ctx context.Context, who Actor, userID, sponsor
 	if err := who.Authorize(ActManageDirectory, Target{}); err != nil {
 		return err
 	}
-	_, err := update(ctx, s,
+	_, err := updateUngated(ctx, s,
 		func(tx Tx) (User, error) { return lookupUser(ctx, tx, userID) },
 		func(tx Tx, u *User) error {
 			i := indexOf(u.SponsorIDs, sponsorID)
@@ -337,7 +337,7 @@ func (s *Service) changeSponsors(ctx context.Context, who Actor, userID, sponsor
 // Sponsors returns the sponsors of a user as directory object references.
 func (s *Service) Sponsors(ctx context.Context, who Actor, userID string) ([]DirectoryObject, error) {
 	var out []DirectoryObject
-	err := s.read(ctx, func(tx Tx) error {
+	err := s.readUngated(ctx, func(tx Tx) error {
 		u, err := lookupUser(ctx, tx, userID)
 		if err != nil {
 			return err

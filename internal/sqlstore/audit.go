@@ -13,13 +13,17 @@ import (
 )
 
 // appendAudit writes one entry to the audit log (RPT-2) in the transaction. The actor and
-// the time come from ctx or else from the transaction's context (access.WithActor,
+// the time come from the transaction's context (the Service puts them there) or else from ctx (access.WithActor,
 // access.WithTime); without them the change is Bestow's own, now. before and after are
 // JSON documents, nil when absent.
 func (x *txn) appendAudit(ctx context.Context, action, objectType, objectID string, before, after []byte) error {
-	who, ok := access.ActorFrom(ctx)
-	if !ok && x.ctx != nil {
+	var who access.Actor
+	var ok bool
+	if x.ctx != nil {
 		who, ok = access.ActorFrom(x.ctx)
+	}
+	if !ok {
+		who, ok = access.ActorFrom(ctx)
 	}
 	if !ok {
 		who = access.SystemActor
