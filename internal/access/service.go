@@ -154,7 +154,9 @@ func HashToken(secret string) string {
 }
 
 // read and write run fn in a transaction of the service's store.
-func (s *Service) readUngated(ctx context.Context, fn func(Tx) error) error { return s.store.Read(ctx, fn) }
+func (s *Service) readUngated(ctx context.Context, fn func(Tx) error) error {
+	return s.store.Read(ctx, fn)
+}
 func (s *Service) writeUngated(ctx context.Context, fn func(Tx) error) error {
 	return s.store.Write(WithTime(ctx, s.clock.Now()), fn)
 }
