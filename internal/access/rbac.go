@@ -187,7 +187,7 @@ var allows = map[string][]Action{
 	RoleConnectedOrgAdmin: {ActManageConnOrgs},
 	RoleCatalogOwner: {ActManageCatalogRoles, ActReadCatalog, ActManageCatalog, ActCreatePackage, ActReadPackage,
 		ActManagePackage, ActManagePolicy, ActManageAssignments, ActReadAssignments},
-	RoleCatalogReader:     {ActReadCatalog, ActReadPackage, ActReadAssignments},
+	RoleCatalogReader:     {ActReadCatalog, ActReadPackage}, // packages only, not who requested or holds them (reference §5)
 	RolePackageManager:    {ActReadCatalog, ActCreatePackage, ActReadPackage, ActManagePackage, ActManagePolicy, ActManageAssignments, ActReadAssignments},
 	RoleAssignmentManager: {ActReadCatalog, ActReadPackage, ActManageAssignments, ActReadAssignments},
 }

@@ -47,7 +47,7 @@ func (s *Service) Init(ctx context.Context) error {
 }
 
 func (s *Service) init(ctx context.Context) error {
-	return s.store.Write(ctx, func(tx Tx) error {
+	return s.system(ctx, func(tx Tx) error {
 		if _, err := s.defaultCatalog(ctx, tx); IsKind(err, KindNotFound) {
 			now := s.clock.Now()
 			c := Catalog{ID: s.ids.NewID(), DisplayName: DefaultCatalogName, Description: "The Default catalog.",
@@ -85,7 +85,7 @@ func (s *Service) defaultCatalog(ctx context.Context, tx Tx) (Catalog, error) {
 // the groups the user is a member of.
 func (s *Service) ActorFor(ctx context.Context, userID string) (Actor, error) {
 	var who Actor
-	err := s.store.Read(ctx, func(tx Tx) error {
+	err := s.systemRead(ctx, func(tx Tx) error {
 		var err error
 		who, err = actorFor(ctx, tx, userID)
 		return err
@@ -120,7 +120,7 @@ func actorFor(ctx context.Context, tx Tx, userID string) (Actor, error) {
 func (s *Service) Authenticate(ctx context.Context, secret string) (Actor, error) {
 	var who Actor
 	denied := E(KindUnauthenticated, "the access token is not valid: it is unknown, expired or revoked; create one with 'bestow token create --user UPN'")
-	err := s.store.Read(ctx, func(tx Tx) error {
+	err := s.systemRead(ctx, func(tx Tx) error {
 		toks, err := tx.Tokens().List(ctx, By(KeyHash, HashToken(secret)))
 		if err != nil {
 			return err

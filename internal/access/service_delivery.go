@@ -50,7 +50,7 @@ type claimed struct {
 // along. It returns how many entries it worked on.
 func (s *Service) Deliver(ctx context.Context, limit int) (int, error) {
 	var batch []claimed
-	err := s.writeUngated(ctx, func(tx Tx) error {
+	err := s.system(ctx, func(tx Tx) error {
 		batch = batch[:0]
 		now := s.clock.Now()
 		due, err := tx.Ledger().Slice(ctx, Window{Limit: limit}, ByDue(now))
@@ -111,7 +111,7 @@ func (s *Service) Deliver(ctx context.Context, limit int) (int, error) {
 func (s *Service) record(ctx context.Context, batch []claimed) error {
 	var err error
 	for attempt := 0; attempt < 5; attempt++ {
-		err = s.writeUngated(ctx, func(tx Tx) error {
+		err = s.system(ctx, func(tx Tx) error {
 			now := s.clock.Now()
 			touched := map[string]bool{}
 			var order []string
@@ -194,7 +194,7 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 	n := 0
 	now := s.clock.Now()
 	var reqIDs, asgIDs []string
-	err := s.readUngated(ctx, func(tx Tx) error {
+	err := s.systemRead(ctx, func(tx Tx) error {
 		rs, err := tx.Requests().Slice(ctx, Window{Limit: SweepBatch}, ByDue(now))
 		if err != nil {
 			return err
@@ -242,7 +242,7 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 func (s *Service) purgeExpiredUsers(ctx context.Context) (int, error) {
 	now := s.clock.Now()
 	var due []string
-	err := s.readUngated(ctx, func(tx Tx) error {
+	err := s.systemRead(ctx, func(tx Tx) error {
 		deleted, err := tx.Users().List(ctx, By(KeyState, "deleted"))
 		for _, u := range deleted {
 			if now.Sub(*u.DeletedDateTime) > RestoreWindow {
@@ -255,7 +255,7 @@ func (s *Service) purgeExpiredUsers(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	for _, id := range due {
-		err := s.writeUngated(ctx, func(tx Tx) error {
+		err := s.system(ctx, func(tx Tx) error {
 			if err := s.endAssignmentsOf(ctx, tx, id, "the user was deleted more than 30 days ago", now); err != nil {
 				return err
 			}
@@ -300,9 +300,9 @@ func (s *Service) systemRemove(ctx context.Context, tx Tx, a *Assignment, why st
 // request, when its time has come.
 func (s *Service) sweepRequest(ctx context.Context, id string) (bool, error) {
 	changed := false
-	_, err := updateUngated(ctx, s,
-		func(tx Tx) (Request, error) { return tx.Requests().Get(ctx, id) },
-		func(tx Tx, r *Request) error {
+	_, err := update(ctx, s, SystemActor,
+		func(tx *op) (Request, error) { tx.allow("the sweep: Bestow itself"); return tx.Requests().Get(ctx, id) },
+		func(tx *op, r *Request) error {
 			changed = false
 			now := s.clock.Now()
 			if r.Due == nil || r.Due.After(now) {
@@ -359,7 +359,7 @@ func (s *Service) sweepRequest(ctx context.Context, id string) (bool, error) {
 			r.Due = nil
 			return nil
 		},
-		func(tx Tx, r *Request) error {
+		func(tx *op, r *Request) error {
 			if !changed {
 				return nil
 			}
@@ -391,7 +391,7 @@ func (s *Service) sweepAssignments(ctx context.Context, ids []string) (int, erro
 	n := 0
 	var err error
 	for attempt := 0; attempt < 5; attempt++ {
-		err = s.writeUngated(ctx, func(tx Tx) error {
+		err = s.system(ctx, func(tx Tx) error {
 			n = 0
 			now := s.clock.Now()
 			for _, id := range ids {

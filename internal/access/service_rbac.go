@@ -9,55 +9,57 @@ import (
 	"time"
 )
 
-// roleTarget authorizes managing an assignment of role def at its scope.
-func roleTarget(ctx context.Context, tx Tx, who Actor, ra RoleAssignment) error {
+// roleTarget authorizes managing an assignment of role ra.RoleDefinitionID at its scope
+// (ADM-7) and checks the privilege rules (SEC-1, SEC-2) for granting or removing it.
+func roleTarget(ctx context.Context, tx *op, ra RoleAssignment, granting bool) error {
 	def, _ := RoleByID(ra.RoleDefinitionID)
+	t := Target{}
 	if def.CatalogRole {
 		c, err := tx.Catalogs().Get(ctx, ra.CatalogID())
 		if err != nil {
+			tx.allow("the catalog does not exist; nothing is read")
 			return Ec(KindInvalid, "ReferenceNotFound", "appScopeId '%s' names a catalog that does not exist", ra.AppScopeID)
 		}
-		return who.Authorize(ActManageCatalogRoles, catalogTarget(c))
-	}
-	if err := who.Authorize(ActManageTenantRoles, Target{}); err != nil {
+		t = catalogTarget(c)
+		if err := tx.authorize(ActManageCatalogRoles, t); err != nil {
+			return err
+		}
+	} else if err := tx.authorize(ActManageTenantRoles, Target{}); err != nil {
 		return err
 	}
-	if def.ID == RoleGlobalAdmin && !who.System && !who.Grants.Tenant[RoleGlobalAdmin] {
-		return Ec(KindForbidden, "Authorization_RequestDenied", "You are not allowed to grant or remove Global Administrator in the tenant. Roles that allow it: Global Administrator.")
-	}
-	return nil
+	return tx.guardGrant(ctx, def, t, ra.PrincipalID, granting)
 }
 
 // CreateRoleAssignment grants a role (ADM-7): tenant roles need Global or Identity
 // Governance Administrator; catalog roles need the right to manage that catalog's roles.
+// Roles go only to users and role-assignable groups, never to oneself, and never allow
+// more than the granter may do (SEC-2).
 func (s *Service) CreateRoleAssignment(ctx context.Context, who Actor, ra RoleAssignment) (RoleAssignment, error) {
 	if err := ra.Validate(); err != nil {
 		return RoleAssignment{}, err
 	}
 	ra.ID, ra.Version, ra.CreatedDateTime = s.ids.NewID(), 0, s.clock.Now()
-	err := s.writeUngated(ctx, func(tx Tx) error {
-		if err := roleTarget(ctx, tx, who, ra); err != nil {
+	err := s.write(ctx, who, func(tx *op) error {
+		if err := roleTarget(ctx, tx, ra, true); err != nil {
 			return err
 		}
-		o, err := directoryObject(ctx, tx, ra.PrincipalID)
-		if err != nil {
+		if _, err := directoryObject(ctx, tx, ra.PrincipalID); err != nil {
 			return Ec(KindInvalid, "ReferenceNotFound", "principalId: %s", err.Error())
 		}
-		_ = o
 		return tx.RoleAssignments().Put(ctx, &ra)
 	})
 	return ra, err
 }
 
-// visibleRoleAssignment reports whether the actor may see ra: tenant administrators see
+// visibleRoleAssignment reports whether the caller may see ra: tenant administrators see
 // all; others see their own and those of catalogs they may read.
-func visibleRoleAssignment(ctx context.Context, tx Tx, who Actor, ra RoleAssignment) bool {
-	if ra.PrincipalID == who.UserID || who.hasTenantRoleFor(ActReadCatalog) {
+func visibleRoleAssignment(ctx context.Context, tx *op, ra RoleAssignment) bool {
+	if tx.self(ra.PrincipalID) || tx.who.hasTenantRoleFor(ActReadCatalog) {
 		return true
 	}
 	if id := ra.CatalogID(); id != "" {
 		c, err := tx.Catalogs().Get(ctx, id)
-		return err == nil && who.Can(ActReadCatalog, catalogTarget(c))
+		return err == nil && tx.can(ActReadCatalog, catalogTarget(c))
 	}
 	return false
 }
@@ -65,10 +67,11 @@ func visibleRoleAssignment(ctx context.Context, tx Tx, who Actor, ra RoleAssignm
 // ListRoleAssignments returns the role assignments the actor may see.
 func (s *Service) ListRoleAssignments(ctx context.Context, who Actor) ([]RoleAssignment, error) {
 	var out []RoleAssignment
-	err := s.readUngated(ctx, func(tx Tx) error {
+	err := s.read(ctx, who, func(tx *op) error {
+		tx.allow("each role assignment is shown only to whom visibleRoleAssignment lets see it")
 		all, err := tx.RoleAssignments().List(ctx)
 		for _, ra := range all {
-			if visibleRoleAssignment(ctx, tx, who, ra) {
+			if visibleRoleAssignment(ctx, tx, ra) {
 				out = append(out, ra)
 			}
 		}
@@ -80,26 +83,32 @@ func (s *Service) ListRoleAssignments(ctx context.Context, who Actor) ([]RoleAss
 // GetRoleAssignment returns one role assignment the actor may see.
 func (s *Service) GetRoleAssignment(ctx context.Context, who Actor, id string) (RoleAssignment, error) {
 	var ra RoleAssignment
-	err := s.readUngated(ctx, func(tx Tx) error {
+	err := s.read(ctx, who, func(tx *op) error {
 		var err error
 		ra, err = tx.RoleAssignments().Get(ctx, id)
-		if err == nil && !visibleRoleAssignment(ctx, tx, who, ra) {
+		if err == nil && !visibleRoleAssignment(ctx, tx, ra) {
 			err = notFound("role assignment", id)
 		}
+		tx.allow("visibleRoleAssignment decided, or the assignment does not exist")
 		return err
 	})
 	return ra, err
 }
 
 // DeleteRoleAssignment removes a role assignment. The last Global Administrator
-// assignment cannot be removed, so nobody locks the tenant out.
+// assignment cannot be removed, so nobody locks the tenant out; nobody below Global
+// Administrator removes a role of a more privileged account (SEC-1).
 func (s *Service) DeleteRoleAssignment(ctx context.Context, who Actor, id string) error {
-	return s.writeUngated(ctx, func(tx Tx) error {
+	return s.write(ctx, who, func(tx *op) error {
 		ra, err := tx.RoleAssignments().Get(ctx, id)
 		if err != nil {
+			tx.allow("the role assignment does not exist")
 			return err
 		}
-		if err := roleTarget(ctx, tx, who, ra); err != nil {
+		if !visibleRoleAssignment(ctx, tx, ra) {
+			return notFound("role assignment", id)
+		}
+		if err := roleTarget(ctx, tx, ra, false); err != nil {
 			return err
 		}
 		if ra.RoleDefinitionID == RoleGlobalAdmin {
@@ -130,12 +139,20 @@ func NewTokenSecret() string {
 	return "bst_" + base64.RawURLEncoding.EncodeToString(b[:])
 }
 
+// MaxTokenLifetime bounds the lifetime of an API token.
+const MaxTokenLifetime = 5 * 365 * 24 * time.Hour
+
 // CreateToken issues an API token for a user (by id or userPrincipalName). The secret is
-// returned once; only its hash is stored. ttl 0 means no expiry.
+// returned once; only its hash is stored. ttl 0 means no expiry; otherwise it must lie
+// between one minute and MaxTokenLifetime. It is the CLI's: whoever runs it holds the
+// database.
 func (s *Service) CreateToken(ctx context.Context, userIDOrUPN, name string, ttl time.Duration) (string, Token, error) {
+	if ttl < 0 || (ttl > 0 && ttl < time.Minute) || ttl > MaxTokenLifetime {
+		return "", Token{}, invalid("the token lifetime %s is not valid: give a duration between 1m and %s (for example 720h), or 0 for a token that does not expire", ttl, MaxTokenLifetime)
+	}
 	secret := NewTokenSecret()
 	var t Token
-	err := s.writeUngated(ctx, func(tx Tx) error {
+	err := s.system(ctx, func(tx Tx) error {
 		u, err := lookupUser(ctx, tx, userIDOrUPN)
 		if err != nil {
 			return err
@@ -154,7 +171,7 @@ func (s *Service) CreateToken(ctx context.Context, userIDOrUPN, name string, ttl
 // ListTokens lists the tokens of a user (by id or userPrincipalName), or of everyone.
 func (s *Service) ListTokens(ctx context.Context, userIDOrUPN string) ([]Token, error) {
 	var out []Token
-	err := s.readUngated(ctx, func(tx Tx) error {
+	err := s.systemRead(ctx, func(tx Tx) error {
 		if userIDOrUPN == "" {
 			var err error
 			out, err = tx.Tokens().List(ctx)
@@ -172,9 +189,9 @@ func (s *Service) ListTokens(ctx context.Context, userIDOrUPN string) ([]Token, 
 
 // RevokeToken revokes a token by id; it stops working at once.
 func (s *Service) RevokeToken(ctx context.Context, id string) error {
-	_, err := updateUngated(ctx, s,
-		func(tx Tx) (Token, error) { return tx.Tokens().Get(ctx, id) },
-		func(_ Tx, t *Token) error {
+	_, err := update(ctx, s, SystemActor,
+		func(tx *op) (Token, error) { tx.allow("the CLI: Bestow itself"); return tx.Tokens().Get(ctx, id) },
+		func(_ *op, t *Token) error {
 			if t.RevokedDateTime != nil {
 				return E(KindFailedPrecondition, "token '%s' is already revoked", id)
 			}
@@ -182,7 +199,7 @@ func (s *Service) RevokeToken(ctx context.Context, id string) error {
 			t.RevokedDateTime = &now
 			return nil
 		},
-		func(tx Tx, t *Token) error { return tx.Tokens().Put(ctx, t) })
+		func(tx *op, t *Token) error { return tx.Tokens().Put(ctx, t) })
 	return err
 }
 
@@ -195,7 +212,7 @@ func (s *Service) Bootstrap(ctx context.Context, upn string) (User, string, erro
 	if err := u.Validate(); err != nil {
 		return User{}, "", err
 	}
-	err := s.writeUngated(ctx, func(tx Tx) error {
+	err := s.system(ctx, func(tx Tx) error {
 		existing, err := tx.Users().List(ctx)
 		if err != nil {
 			return err
@@ -240,8 +257,9 @@ type PermissionExplanation struct {
 }
 
 // ExplainPermission explains whether a user may do action in a scope: "" (the tenant), a
-// catalog id or an access package id. The caller must be able to read that scope, or ask
-// about themselves.
+// catalog id or an access package id (TRB-3). It reveals nothing the caller could not read
+// directly: anyone may ask about themselves in a scope they may see; asking about someone
+// else shows their roles, so it needs a tenant role that reads every role assignment.
 func (s *Service) ExplainPermission(ctx context.Context, who Actor, userIDOrUPN string, action Action, scope string) (PermissionExplanation, error) {
 	var ex PermissionExplanation
 	if !action.Valid() {
@@ -251,9 +269,15 @@ func (s *Service) ExplainPermission(ctx context.Context, who Actor, userIDOrUPN 
 		}
 		return ex, invalid("action '%s' is not known; use one of: %s", action, strings.Join(names, ", "))
 	}
-	err := s.readUngated(ctx, func(tx Tx) error {
+	err := s.read(ctx, who, func(tx *op) error {
 		u, err := lookupUser(ctx, tx, userIDOrUPN)
-		if err != nil {
+		if err == nil && tx.self(u.ID) {
+			// about oneself
+		} else if !tx.who.hasTenantRoleFor(ActReadCatalog) {
+			return Ec(KindForbidden, "Authorization_RequestDenied",
+				"You are not allowed to explain the permissions of another user: that shows their roles. Roles that allow it: %s. Ask about yourself by leaving out ?user=.",
+				strings.Join(tenantRolesFor(ActReadCatalog), ", "))
+		} else if err != nil {
 			return err
 		}
 		subject, err := actorFor(ctx, tx, u.ID)
@@ -275,16 +299,25 @@ func (s *Service) ExplainPermission(ctx context.Context, who Actor, userIDOrUPN 
 				return err
 			}
 			t.CatalogID, t.CatalogName, t.DefaultCatalog = c.ID, c.DisplayName, c.IsDefault()
-			if u.ID != who.UserID && !who.Can(ActReadCatalog, t) {
-				return notFound("catalog", scope)
+			if !tx.can(ActReadCatalog, t) {
+				return Ec(KindNotFound, "ResourceNotFound", "scope '%s' is neither a catalog nor an access package", scope)
 			}
-		} else if u.ID != who.UserID && !who.Can(ActReadDirectory, t) {
-			return who.Authorize(ActReadDirectory, t)
 		}
 		ex = explain(subject, u, action, t)
 		return nil
 	})
 	return ex, err
+}
+
+// tenantRolesFor lists the tenant roles that allow a.
+func tenantRolesFor(a Action) []string {
+	var out []string
+	for _, def := range RoleDefinitions {
+		if !def.CatalogRole && roleAllows(def.ID, a) {
+			out = append(out, def.DisplayName)
+		}
+	}
+	return out
 }
 
 func explain(subject Actor, u User, action Action, t Target) PermissionExplanation {

@@ -12,9 +12,6 @@ const RestoreWindow = 30 * 24 * time.Hour
 // CreateUser adds a user to the directory. Zero fields get Graph's defaults: userType
 // Member. The caller decides accountEnabled (Graph's default is true).
 func (s *Service) CreateUser(ctx context.Context, who Actor, u User) (User, error) {
-	if err := who.Authorize(ActManageDirectory, Target{}); err != nil {
-		return User{}, err
-	}
 	u.ID, u.Version, u.DeletedDateTime = s.ids.NewID(), 0, nil
 	u.CreatedDateTime = s.clock.Now()
 	u.ManagerID, u.SponsorIDs = "", nil
@@ -24,7 +21,12 @@ func (s *Service) CreateUser(ctx context.Context, who Actor, u User) (User, erro
 	if err := u.Validate(); err != nil {
 		return User{}, err
 	}
-	return u, s.writeUngated(ctx, func(tx Tx) error { return tx.Users().Put(ctx, &u) })
+	return u, s.write(ctx, who, func(tx *op) error {
+		if err := tx.authorize(ActManageDirectory, Target{}); err != nil {
+			return err
+		}
+		return tx.Users().Put(ctx, &u)
+	})
 }
 
 // lookupUser finds a live user by id or userPrincipalName.
@@ -55,38 +57,48 @@ func lookupUser(ctx context.Context, tx Tx, idOrUPN string) (User, error) {
 // GetUser returns a live user by id or userPrincipalName.
 func (s *Service) GetUser(ctx context.Context, who Actor, idOrUPN string) (User, error) {
 	var u User
-	err := s.readUngated(ctx, func(tx Tx) error {
+	err := s.read(ctx, who, func(tx *op) error {
 		var err error
-		u, err = lookupUser(ctx, tx, idOrUPN)
-		if err == nil && u.ID != who.UserID {
-			err = who.Authorize(ActReadDirectory, Target{})
-		}
+		u, err = readableUser(ctx, tx, idOrUPN)
 		return err
 	})
+	return u, err
+}
+
+// readableUser finds a live user the caller may read: themselves, or anyone when they may
+// read the directory. A caller who may not gets the same answer for every id (Forbidden,
+// naming what would allow it), so nothing about other accounts leaks.
+func readableUser(ctx context.Context, tx *op, idOrUPN string) (User, error) {
+	u, err := lookupUser(ctx, tx, idOrUPN)
+	if err == nil && tx.self(u.ID) {
+		return u, nil
+	}
+	if aerr := tx.authorize(ActReadDirectory, Target{}); aerr != nil {
+		return User{}, aerr
+	}
 	return u, err
 }
 
 // ListUsers returns the live users (deleted=false) or the soft-deleted ones (deleted=true),
 // optionally only those matching keys (KeyUPN, compared case-insensitively).
 func (s *Service) ListUsers(ctx context.Context, who Actor, deleted bool, keys ...Key) ([]User, error) {
-	if err := who.Authorize(ActReadDirectory, Target{}); err != nil {
-		return nil, err
-	}
 	var out []User
 	state := "live"
 	if deleted {
 		state = "deleted"
 	}
-	err := s.readUngated(ctx, func(tx Tx) error {
+	err := s.read(ctx, who, func(tx *op) error {
+		if err := tx.authorize(ActReadDirectory, Target{}); err != nil {
+			return err
+		}
 		for i := range keys {
 			if keys[i].Name == KeyUPN {
 				keys[i].Value = strings.ToLower(keys[i].Value)
 			}
 		}
 		all, err := tx.Users().List(ctx, append(keys, By(KeyState, state))...)
-		now := s.clock.Now()
 		for _, u := range all {
-			if u.Deleted() == deleted && (!deleted || now.Sub(*u.DeletedDateTime) <= RestoreWindow) {
+			if u.Deleted() == deleted && (!deleted || tx.now.Sub(*u.DeletedDateTime) <= RestoreWindow) {
 				out = append(out, u)
 			}
 		}
@@ -98,13 +110,13 @@ func (s *Service) ListUsers(ctx context.Context, who Actor, deleted bool, keys .
 // ListUsersWindow returns one window of the live users, ordered by id, and how many
 // there are in all: a page without reading the whole directory.
 func (s *Service) ListUsersWindow(ctx context.Context, who Actor, w Window) ([]User, int, error) {
-	if err := who.Authorize(ActReadDirectory, Target{}); err != nil {
-		return nil, 0, err
-	}
 	var out []User
 	var total int
-	err := s.readUngated(ctx, func(tx Tx) error {
-		var err error
+	err := s.read(ctx, who, func(tx *op) error {
+		err := tx.authorize(ActReadDirectory, Target{})
+		if err != nil {
+			return err
+		}
 		if total, err = tx.Users().Count(ctx, By(KeyState, "live")); err != nil {
 			return err
 		}
@@ -117,12 +129,9 @@ func (s *Service) ListUsersWindow(ctx context.Context, who Actor, w Window) ([]U
 // UpdateUser changes a live user: change edits a copy; read-only properties (id, times,
 // relationships) are kept as stored.
 func (s *Service) UpdateUser(ctx context.Context, who Actor, id string, change func(*User) error) (User, error) {
-	if err := who.Authorize(ActManageDirectory, Target{}); err != nil {
-		return User{}, err
-	}
-	return updateUngated(ctx, s,
-		func(tx Tx) (User, error) { return lookupUser(ctx, tx, id) },
-		func(_ Tx, u *User) error {
+	return update(ctx, s, who,
+		func(tx *op) (User, error) { return manageableUser(ctx, tx, id, "change") },
+		func(_ *op, u *User) error {
 			keep := *u
 			if err := change(u); err != nil {
 				return err
@@ -131,23 +140,33 @@ func (s *Service) UpdateUser(ctx context.Context, who Actor, id string, change f
 			u.ManagerID, u.SponsorIDs = keep.ManagerID, keep.SponsorIDs
 			return u.Validate()
 		},
-		func(tx Tx, u *User) error { return tx.Users().Put(ctx, u) })
+		func(tx *op, u *User) error { return tx.Users().Put(ctx, u) })
+}
+
+// manageableUser finds a live user the caller may change with verb: they may manage the
+// directory, and the user is not more privileged than they are (SEC-1).
+func manageableUser(ctx context.Context, tx *op, id, verb string) (User, error) {
+	if err := tx.authorize(ActManageDirectory, Target{}); err != nil {
+		return User{}, err
+	}
+	u, err := lookupUser(ctx, tx, id)
+	if err != nil {
+		return User{}, err
+	}
+	return u, tx.guardAccount(ctx, u.ID, u.UserPrincipalName, verb)
 }
 
 // DeleteUser soft-deletes a user: it can be restored for 30 days (ASG-4).
 func (s *Service) DeleteUser(ctx context.Context, who Actor, id string) error {
-	if err := who.Authorize(ActManageDirectory, Target{}); err != nil {
-		return err
-	}
-	_, err := updateUngated(ctx, s,
-		func(tx Tx) (User, error) { return lookupUser(ctx, tx, id) },
-		func(_ Tx, u *User) error { now := s.clock.Now(); u.DeletedDateTime = &now; return nil },
-		func(tx Tx, u *User) error { return tx.Users().Put(ctx, u) })
+	_, err := update(ctx, s, who,
+		func(tx *op) (User, error) { return manageableUser(ctx, tx, id, "delete") },
+		func(tx *op, u *User) error { now := tx.now; u.DeletedDateTime = &now; return nil },
+		func(tx *op, u *User) error { return tx.Users().Put(ctx, u) })
 	return err
 }
 
 // deletedUser returns a soft-deleted user that can still be restored.
-func (s *Service) deletedUser(ctx context.Context, tx Tx, id string) (User, error) {
+func (s *Service) deletedUser(ctx context.Context, tx *op, id string) (User, error) {
 	u, err := tx.Users().Get(ctx, id)
 	if err != nil {
 		return User{}, Ec(KindNotFound, "ResourceNotFound", "deleted item '%s' does not exist", id)
@@ -155,7 +174,7 @@ func (s *Service) deletedUser(ctx context.Context, tx Tx, id string) (User, erro
 	if !u.Deleted() {
 		return User{}, Ec(KindNotFound, "ResourceNotFound", "user '%s' is not deleted", id)
 	}
-	if s.clock.Now().Sub(*u.DeletedDateTime) > RestoreWindow {
+	if tx.now.Sub(*u.DeletedDateTime) > RestoreWindow {
 		return User{}, Ec(KindNotFound, "ResourceNotFound", "user '%s' was deleted more than 30 days ago and can no longer be restored", id)
 	}
 	return u, nil
@@ -163,32 +182,37 @@ func (s *Service) deletedUser(ctx context.Context, tx Tx, id string) (User, erro
 
 // GetDeletedUser returns a soft-deleted user within the restore window.
 func (s *Service) GetDeletedUser(ctx context.Context, who Actor, id string) (User, error) {
-	if err := who.Authorize(ActReadDirectory, Target{}); err != nil {
-		return User{}, err
-	}
 	var u User
-	err := s.readUngated(ctx, func(tx Tx) error { var err error; u, err = s.deletedUser(ctx, tx, id); return err })
+	err := s.read(ctx, who, func(tx *op) error {
+		err := tx.authorize(ActReadDirectory, Target{})
+		if err == nil {
+			u, err = s.deletedUser(ctx, tx, id)
+		}
+		return err
+	})
 	return u, err
 }
 
 // RestoreUser brings back a soft-deleted user, with everything they had (ASG-4).
 func (s *Service) RestoreUser(ctx context.Context, who Actor, id string) (User, error) {
-	if err := who.Authorize(ActManageDirectory, Target{}); err != nil {
-		return User{}, err
-	}
-	return updateUngated(ctx, s,
-		func(tx Tx) (User, error) { return s.deletedUser(ctx, tx, id) },
-		func(_ Tx, u *User) error { u.DeletedDateTime = nil; return nil },
-		func(tx Tx, u *User) error { return tx.Users().Put(ctx, u) })
+	return update(ctx, s, who,
+		func(tx *op) (User, error) {
+			if err := tx.authorize(ActManageDirectory, Target{}); err != nil {
+				return User{}, err
+			}
+			return s.deletedUser(ctx, tx, id)
+		},
+		func(_ *op, u *User) error { u.DeletedDateTime = nil; return nil },
+		func(tx *op, u *User) error { return tx.Users().Put(ctx, u) })
 }
 
 // PurgeUser deletes a soft-deleted user for good, with their memberships, role
 // assignments and tokens; their access package assignments end (ASG-4).
 func (s *Service) PurgeUser(ctx context.Context, who Actor, id string) error {
-	if err := who.Authorize(ActManageDirectory, Target{}); err != nil {
-		return err
-	}
-	return s.writeUngated(ctx, func(tx Tx) error {
+	return s.write(ctx, who, func(tx *op) error {
+		if err := tx.authorize(ActManageDirectory, Target{}); err != nil {
+			return err
+		}
 		u, err := tx.Users().Get(ctx, id)
 		if err != nil {
 			return err
@@ -196,7 +220,10 @@ func (s *Service) PurgeUser(ctx context.Context, who Actor, id string) error {
 		if !u.Deleted() {
 			return E(KindFailedPrecondition, "user '%s' is not deleted; delete it first", id)
 		}
-		if err := s.endAssignmentsOf(ctx, tx, id, "the user was permanently deleted", s.clock.Now()); err != nil {
+		if err := tx.guardAccount(ctx, u.ID, u.UserPrincipalName, "permanently delete"); err != nil {
+			return err
+		}
+		if err := s.endAssignmentsOf(ctx, tx, id, "the user was permanently deleted", tx.now); err != nil {
 			return err
 		}
 		return purgeObject(ctx, tx, id, func() error { return tx.Users().Delete(ctx, id) })
@@ -240,12 +267,9 @@ func purgeObject(ctx context.Context, tx Tx, id string, del func() error) error 
 
 // SetManager sets (managerID non-empty) or clears a user's manager.
 func (s *Service) SetManager(ctx context.Context, who Actor, userID, managerID string) error {
-	if err := who.Authorize(ActManageDirectory, Target{}); err != nil {
-		return err
-	}
-	_, err := updateUngated(ctx, s,
-		func(tx Tx) (User, error) { return lookupUser(ctx, tx, userID) },
-		func(tx Tx, u *User) error {
+	_, err := update(ctx, s, who,
+		func(tx *op) (User, error) { return manageableUser(ctx, tx, userID, "change the manager of") },
+		func(tx *op, u *User) error {
 			if managerID == "" {
 				if u.ManagerID == "" {
 					return Ec(KindNotFound, "ResourceNotFound", "user '%s' has no manager", userID)
@@ -263,22 +287,22 @@ func (s *Service) SetManager(ctx context.Context, who Actor, userID, managerID s
 			u.ManagerID = m.ID
 			return nil
 		},
-		func(tx Tx, u *User) error { return tx.Users().Put(ctx, u) })
+		func(tx *op, u *User) error { return tx.Users().Put(ctx, u) })
 	return err
 }
 
 // Manager returns the user's manager.
 func (s *Service) Manager(ctx context.Context, who Actor, userID string) (User, error) {
 	var m User
-	err := s.readUngated(ctx, func(tx Tx) error {
-		u, err := lookupUser(ctx, tx, userID)
+	err := s.read(ctx, who, func(tx *op) error {
+		u, err := readableUser(ctx, tx, userID)
 		if err != nil {
 			return err
 		}
 		if u.ManagerID == "" {
 			return Ec(KindNotFound, "ResourceNotFound", "user '%s' has no manager", userID)
 		}
-		m, err = lookupUser(ctx, tx, u.ManagerID)
+		m, err = lookupUser(ctx, tx, u.ManagerID) // readableUser let the caller read u: themselves, or anyone
 		return err
 	})
 	return m, err
@@ -286,13 +310,23 @@ func (s *Service) Manager(ctx context.Context, who Actor, userID string) (User, 
 
 // DirectReports returns the users whose manager is userID.
 func (s *Service) DirectReports(ctx context.Context, who Actor, userID string) ([]User, error) {
-	all, err := s.ListUsers(ctx, who, false)
 	var out []User
-	for _, u := range all {
-		if u.ManagerID == userID {
-			out = append(out, u)
+	err := s.read(ctx, who, func(tx *op) error {
+		if err := tx.authorize(ActReadDirectory, Target{}); err != nil {
+			return err
 		}
-	}
+		m, err := lookupUser(ctx, tx, userID)
+		if err != nil {
+			return err
+		}
+		all, err := tx.Users().List(ctx, By(KeyState, "live"))
+		for _, u := range all {
+			if u.ManagerID == m.ID {
+				out = append(out, u)
+			}
+		}
+		return err
+	})
 	return out, err
 }
 
@@ -307,12 +341,9 @@ func (s *Service) RemoveSponsor(ctx context.Context, who Actor, userID, sponsorI
 }
 
 func (s *Service) changeSponsors(ctx context.Context, who Actor, userID, sponsorID string, add bool) error {
-	if err := who.Authorize(ActManageDirectory, Target{}); err != nil {
-		return err
-	}
-	_, err := updateUngated(ctx, s,
-		func(tx Tx) (User, error) { return lookupUser(ctx, tx, userID) },
-		func(tx Tx, u *User) error {
+	_, err := update(ctx, s, who,
+		func(tx *op) (User, error) { return manageableUser(ctx, tx, userID, "change the sponsors of") },
+		func(tx *op, u *User) error {
 			i := indexOf(u.SponsorIDs, sponsorID)
 			if !add {
 				if i < 0 {
@@ -330,15 +361,15 @@ func (s *Service) changeSponsors(ctx context.Context, who Actor, userID, sponsor
 			u.SponsorIDs = append(u.SponsorIDs, sponsorID)
 			return nil
 		},
-		func(tx Tx, u *User) error { return tx.Users().Put(ctx, u) })
+		func(tx *op, u *User) error { return tx.Users().Put(ctx, u) })
 	return err
 }
 
 // Sponsors returns the sponsors of a user as directory object references.
 func (s *Service) Sponsors(ctx context.Context, who Actor, userID string) ([]DirectoryObject, error) {
 	var out []DirectoryObject
-	err := s.readUngated(ctx, func(tx Tx) error {
-		u, err := lookupUser(ctx, tx, userID)
+	err := s.read(ctx, who, func(tx *op) error {
+		u, err := readableUser(ctx, tx, userID)
 		if err != nil {
 			return err
 		}

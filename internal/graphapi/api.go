@@ -77,15 +77,14 @@ func WithActor(ctx context.Context, who access.Actor) context.Context {
 
 func (a *API) authenticate(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		h := r.Header.Get("Authorization")
-		tok, ok := strings.CutPrefix(h, "Bearer ")
-		if !ok || strings.TrimSpace(tok) == "" {
+		tok, ok := bearer(r.Header.Get("Authorization"))
+		if !ok {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="bestow"`)
 			a.writeError(w, r, access.Ec(access.KindUnauthenticated, "InvalidAuthenticationToken",
 				"Access token is empty: send 'Authorization: Bearer <token>'; create a token with 'bestow token create --user UPN'"))
 			return
 		}
-		who, err := a.svc.Authenticate(r.Context(), strings.TrimSpace(tok))
+		who, err := a.svc.Authenticate(r.Context(), tok)
 		if err != nil {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="bestow", error="invalid_token"`)
 			a.writeError(w, r, err)
@@ -93,6 +92,17 @@ func (a *API) authenticate(next http.HandlerFunc) http.HandlerFunc {
 		}
 		next(w, r.WithContext(WithActor(r.Context(), who)))
 	}
+}
+
+// bearer returns the token of an Authorization header. The scheme is case-insensitive
+// (RFC 9110 §11.1), so "bearer", "Bearer" and "BEARER" all work.
+func bearer(h string) (string, bool) {
+	scheme, tok, ok := strings.Cut(strings.TrimSpace(h), " ")
+	tok = strings.TrimSpace(tok)
+	if !ok || !strings.EqualFold(scheme, "Bearer") || tok == "" {
+		return "", false
+	}
+	return tok, true
 }
 
 type statusWriter struct {
