@@ -9,11 +9,11 @@ import (
 func (s *Service) CreateGroup(ctx context.Context, who Actor, g Group) (Group, error) {
 	g.ID, g.Version, g.DeletedDateTime = s.ids.NewID(), 0, nil
 	g.CreatedDateTime = s.clock.Now()
-	if err := g.Validate(); err != nil {
-		return Group{}, err
-	}
 	return g, s.write(ctx, who, func(tx *op) error {
 		if err := tx.authorize(ActManageDirectory, Target{}); err != nil {
+			return err
+		}
+		if err := g.Validate(); err != nil {
 			return err
 		}
 		if err := tx.guardRoleGroup(g, "create"); err != nil {

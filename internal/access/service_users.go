@@ -18,11 +18,11 @@ func (s *Service) CreateUser(ctx context.Context, who Actor, u User) (User, erro
 	if u.UserType == "" {
 		u.UserType = UserTypeMember
 	}
-	if err := u.Validate(); err != nil {
-		return User{}, err
-	}
 	return u, s.write(ctx, who, func(tx *op) error {
 		if err := tx.authorize(ActManageDirectory, Target{}); err != nil {
+			return err
+		}
+		if err := u.Validate(); err != nil {
 			return err
 		}
 		return tx.Users().Put(ctx, &u)
@@ -88,7 +88,7 @@ func (s *Service) ListUsers(ctx context.Context, who Actor, deleted bool, keys .
 		state = "deleted"
 	}
 	err := s.read(ctx, who, func(tx *op) error {
-		if err := tx.authorize(ActReadDirectory, Target{}); err != nil {
+		if err := readDirectory(tx, deleted); err != nil {
 			return err
 		}
 		for i := range keys {
@@ -165,6 +165,16 @@ func (s *Service) DeleteUser(ctx context.Context, who Actor, id string) error {
 	return err
 }
 
+// readDirectory authorizes reading the directory: every member may read the live
+// directory (as in Graph), but deleted users only someone whose tenant role reads the
+// directory.
+func readDirectory(tx *op, deleted bool) error {
+	if err := tx.authorize(ActReadDirectory, Target{}); err != nil || !deleted || tx.who.System || tx.who.hasTenantRoleFor(ActReadDirectory) {
+		return err
+	}
+	return Ec(KindForbidden, "Authorization_RequestDenied", "You are not allowed to read deleted users. Roles that allow it: %s.", strings.Join(tenantRolesFor(ActReadDirectory), ", "))
+}
+
 // deletedUser returns a soft-deleted user that can still be restored.
 func (s *Service) deletedUser(ctx context.Context, tx *op, id string) (User, error) {
 	u, err := tx.Users().Get(ctx, id)
@@ -184,7 +194,7 @@ func (s *Service) deletedUser(ctx context.Context, tx *op, id string) (User, err
 func (s *Service) GetDeletedUser(ctx context.Context, who Actor, id string) (User, error) {
 	var u User
 	err := s.read(ctx, who, func(tx *op) error {
-		err := tx.authorize(ActReadDirectory, Target{})
+		err := readDirectory(tx, true)
 		if err == nil {
 			u, err = s.deletedUser(ctx, tx, id)
 		}

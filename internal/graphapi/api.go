@@ -43,6 +43,22 @@ func New(svc *access.Service, log *slog.Logger, reg prometheus.Registerer) *API 
 	return a
 }
 
+// Endpoint is one route of the API: its method, its pattern (as http.ServeMux reads it) and
+// whether it answers without a token.
+type Endpoint struct {
+	Method, Pattern string
+	Public          bool
+}
+
+// Endpoints lists every route, in the order of the route table.
+func (a *API) Endpoints() []Endpoint {
+	out := make([]Endpoint, len(a.routes))
+	for i, rt := range a.routes {
+		out[i] = Endpoint{Method: rt.method, Pattern: rt.pattern, Public: rt.public}
+	}
+	return out
+}
+
 // Handler returns the HTTP handler with every route, authentication, logging, metrics
 // and panic recovery.
 func (a *API) Handler() http.Handler {

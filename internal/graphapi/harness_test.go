@@ -25,6 +25,7 @@ type harness struct {
 	t       *testing.T
 	svc     *access.Service
 	srv     *httptest.Server
+	api     *graphapi.API
 	admin   string // token
 	adminID string
 }
@@ -51,9 +52,10 @@ func newHarness(t *testing.T, store access.Store) *harness {
 	directory.New(store, nil, nil).Register(conns)
 	svc.SetConnectors(conns)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := httptest.NewServer(graphapi.New(svc, log, nil).Handler())
+	api := graphapi.New(svc, log, nil)
+	srv := httptest.NewServer(api.Handler())
 	t.Cleanup(func() { srv.Close(); store.Close() })
-	return &harness{t: t, svc: svc, srv: srv, admin: tok, adminID: u.ID}
+	return &harness{t: t, svc: svc, srv: srv, api: api, admin: tok, adminID: u.ID}
 }
 
 // resp is a decoded response.
@@ -122,7 +124,7 @@ func (h *harness) call(tok, method, path string, body any) resp {
 	defer res.Body.Close()
 	data, _ := io.ReadAll(res.Body)
 	out := resp{status: res.StatusCode, raw: string(data)}
-	if len(data) > 0 {
+	if len(data) > 0 && !strings.HasPrefix(res.Header.Get("Content-Type"), "text/") {
 		if err := json.Unmarshal(data, &out.body); err != nil {
 			h.t.Fatalf("%s %s: response is not JSON: %s", method, path, data)
 		}
