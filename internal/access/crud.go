@@ -2,23 +2,32 @@ package access
 
 import "context"
 
-// getAs reads one object after authorizing a tenant-wide action.
+// getAs reads one object after authorizing a tenant-wide action, in one transaction.
 func getAs[T any](ctx context.Context, s *Service, who Actor, act Action, c func(Tx) Collection[T], id string) (T, error) {
 	var v T
-	if err := who.Authorize(act, Target{}); err != nil {
-		return v, err
-	}
-	err := s.readUngated(ctx, func(tx Tx) error { var err error; v, err = c(tx).Get(ctx, id); return err })
+	err := s.read(ctx, who, func(tx *op) error {
+		if err := tx.authorize(act, Target{}); err != nil {
+			return err
+		}
+		var err error
+		v, err = c(tx).Get(ctx, id)
+		return err
+	})
 	return v, err
 }
 
-// listAs reads every object of a collection after authorizing a tenant-wide action.
+// listAs reads every object of a collection after authorizing a tenant-wide action, in
+// one transaction.
 func listAs[T any](ctx context.Context, s *Service, who Actor, act Action, c func(Tx) Collection[T]) ([]T, error) {
-	if err := who.Authorize(act, Target{}); err != nil {
-		return nil, err
-	}
 	var out []T
-	err := s.readUngated(ctx, func(tx Tx) error { var err error; out, err = c(tx).List(ctx); return err })
+	err := s.read(ctx, who, func(tx *op) error {
+		if err := tx.authorize(act, Target{}); err != nil {
+			return err
+		}
+		var err error
+		out, err = c(tx).List(ctx)
+		return err
+	})
 	return out, err
 }
 
@@ -27,14 +36,17 @@ func orgsOf(tx Tx) Collection[ConnectedOrganization] { return tx.ConnectedOrgani
 
 // CreateSite adds a site with its roles.
 func (s *Service) CreateSite(ctx context.Context, who Actor, site Site) (Site, error) {
-	if err := who.Authorize(ActManageDirectory, Target{}); err != nil {
-		return Site{}, err
-	}
-	site.ID, site.Version, site.CreatedDateTime = s.ids.NewID(), 0, s.clock.Now()
-	if err := site.Validate(); err != nil {
-		return Site{}, err
-	}
-	return site, s.writeUngated(ctx, func(tx Tx) error { return tx.Sites().Put(ctx, &site) })
+	err := s.write(ctx, who, func(tx *op) error {
+		if err := tx.authorize(ActManageDirectory, Target{}); err != nil {
+			return err
+		}
+		site.ID, site.Version, site.CreatedDateTime = s.ids.NewID(), 0, tx.now
+		if err := site.Validate(); err != nil {
+			return err
+		}
+		return tx.Sites().Put(ctx, &site)
+	})
+	return site, err
 }
 
 // GetSite returns a site.
@@ -49,12 +61,14 @@ func (s *Service) ListSites(ctx context.Context, who Actor) ([]Site, error) {
 
 // UpdateSite changes a site; id and creation time are kept.
 func (s *Service) UpdateSite(ctx context.Context, who Actor, id string, change func(*Site) error) (Site, error) {
-	if err := who.Authorize(ActManageDirectory, Target{}); err != nil {
-		return Site{}, err
-	}
-	return updateUngated(ctx, s,
-		func(tx Tx) (Site, error) { return tx.Sites().Get(ctx, id) },
-		func(_ Tx, v *Site) error {
+	return update(ctx, s, who,
+		func(tx *op) (Site, error) {
+			if err := tx.authorize(ActManageDirectory, Target{}); err != nil {
+				return Site{}, err
+			}
+			return tx.Sites().Get(ctx, id)
+		},
+		func(_ *op, v *Site) error {
 			keep := *v
 			if err := change(v); err != nil {
 				return err
@@ -62,15 +76,15 @@ func (s *Service) UpdateSite(ctx context.Context, who Actor, id string, change f
 			v.Revision, v.ID, v.CreatedDateTime = keep.Revision, keep.ID, keep.CreatedDateTime
 			return v.Validate()
 		},
-		func(tx Tx, v *Site) error { return tx.Sites().Put(ctx, v) })
+		func(tx *op, v *Site) error { return tx.Sites().Put(ctx, v) })
 }
 
 // DeleteSite deletes a site that is not a catalog resource.
 func (s *Service) DeleteSite(ctx context.Context, who Actor, id string) error {
-	if err := who.Authorize(ActManageDirectory, Target{}); err != nil {
-		return err
-	}
-	return s.writeUngated(ctx, func(tx Tx) error {
+	return s.write(ctx, who, func(tx *op) error {
+		if err := tx.authorize(ActManageDirectory, Target{}); err != nil {
+			return err
+		}
 		if err := refuseIfResource(ctx, tx, OriginSite, id); err != nil {
 			return err
 		}
@@ -81,16 +95,18 @@ func (s *Service) DeleteSite(ctx context.Context, who Actor, id string) error {
 // CreateConnectedOrganization adds a connected organization (state configured unless
 // given).
 func (s *Service) CreateConnectedOrganization(ctx context.Context, who Actor, o ConnectedOrganization) (ConnectedOrganization, error) {
-	if err := who.Authorize(ActManageConnOrgs, Target{}); err != nil {
-		return ConnectedOrganization{}, err
-	}
-	now := s.clock.Now()
-	o.ID, o.Version, o.CreatedDateTime, o.ModifiedDateTime = s.ids.NewID(), 0, now, now
-	o.InternalSponsorIDs, o.ExternalSponsorIDs = nil, nil
-	if err := o.Validate(); err != nil {
-		return ConnectedOrganization{}, err
-	}
-	return o, s.writeUngated(ctx, func(tx Tx) error { return tx.ConnectedOrganizations().Put(ctx, &o) })
+	err := s.write(ctx, who, func(tx *op) error {
+		if err := tx.authorize(ActManageConnOrgs, Target{}); err != nil {
+			return err
+		}
+		o.ID, o.Version, o.CreatedDateTime, o.ModifiedDateTime = s.ids.NewID(), 0, tx.now, tx.now
+		o.InternalSponsorIDs, o.ExternalSponsorIDs = nil, nil
+		if err := o.Validate(); err != nil {
+			return err
+		}
+		return tx.ConnectedOrganizations().Put(ctx, &o)
+	})
+	return o, err
 }
 
 // GetConnectedOrganization returns a connected organization.
@@ -105,30 +121,32 @@ func (s *Service) ListConnectedOrganizations(ctx context.Context, who Actor) ([]
 
 // UpdateConnectedOrganization changes a connected organization; read-only fields kept.
 func (s *Service) UpdateConnectedOrganization(ctx context.Context, who Actor, id string, change func(*ConnectedOrganization) error) (ConnectedOrganization, error) {
-	if err := who.Authorize(ActManageConnOrgs, Target{}); err != nil {
-		return ConnectedOrganization{}, err
-	}
-	return updateUngated(ctx, s,
-		func(tx Tx) (ConnectedOrganization, error) { return tx.ConnectedOrganizations().Get(ctx, id) },
-		func(tx Tx, o *ConnectedOrganization) error {
+	return update(ctx, s, who,
+		func(tx *op) (ConnectedOrganization, error) {
+			if err := tx.authorize(ActManageConnOrgs, Target{}); err != nil {
+				return ConnectedOrganization{}, err
+			}
+			return tx.ConnectedOrganizations().Get(ctx, id)
+		},
+		func(tx *op, o *ConnectedOrganization) error {
 			keep := *o
 			if err := change(o); err != nil {
 				return err
 			}
 			o.Revision, o.ID, o.CreatedDateTime = keep.Revision, keep.ID, keep.CreatedDateTime
 			o.InternalSponsorIDs, o.ExternalSponsorIDs = keep.InternalSponsorIDs, keep.ExternalSponsorIDs
-			o.ModifiedDateTime = s.clock.Now()
+			o.ModifiedDateTime = tx.now
 			return o.Validate()
 		},
-		func(tx Tx, o *ConnectedOrganization) error { return tx.ConnectedOrganizations().Put(ctx, o) })
+		func(tx *op, o *ConnectedOrganization) error { return tx.ConnectedOrganizations().Put(ctx, o) })
 }
 
 // DeleteConnectedOrganization deletes a connected organization that no policy names.
 func (s *Service) DeleteConnectedOrganization(ctx context.Context, who Actor, id string) error {
-	if err := who.Authorize(ActManageConnOrgs, Target{}); err != nil {
-		return err
-	}
-	return s.writeUngated(ctx, func(tx Tx) error {
+	return s.write(ctx, who, func(tx *op) error {
+		if err := tx.authorize(ActManageConnOrgs, Target{}); err != nil {
+			return err
+		}
 		pols, err := tx.Policies().List(ctx)
 		if err != nil {
 			return err
@@ -146,12 +164,14 @@ func (s *Service) DeleteConnectedOrganization(ctx context.Context, who Actor, id
 
 // ChangeOrgSponsor adds or removes an internal (external=false) or external sponsor.
 func (s *Service) ChangeOrgSponsor(ctx context.Context, who Actor, orgID string, external, add bool, sponsorID string) error {
-	if err := who.Authorize(ActManageConnOrgs, Target{}); err != nil {
-		return err
-	}
-	_, err := updateUngated(ctx, s,
-		func(tx Tx) (ConnectedOrganization, error) { return tx.ConnectedOrganizations().Get(ctx, orgID) },
-		func(tx Tx, o *ConnectedOrganization) error {
+	_, err := update(ctx, s, who,
+		func(tx *op) (ConnectedOrganization, error) {
+			if err := tx.authorize(ActManageConnOrgs, Target{}); err != nil {
+				return ConnectedOrganization{}, err
+			}
+			return tx.ConnectedOrganizations().Get(ctx, orgID)
+		},
+		func(tx *op, o *ConnectedOrganization) error {
 			list := &o.InternalSponsorIDs
 			if external {
 				list = &o.ExternalSponsorIDs
@@ -170,25 +190,28 @@ func (s *Service) ChangeOrgSponsor(ctx context.Context, who Actor, orgID string,
 			default:
 				*list = append((*list)[:i:i], (*list)[i+1:]...)
 			}
-			o.ModifiedDateTime = s.clock.Now()
+			o.ModifiedDateTime = tx.now
 			return nil
 		},
-		func(tx Tx, o *ConnectedOrganization) error { return tx.ConnectedOrganizations().Put(ctx, o) })
+		func(tx *op, o *ConnectedOrganization) error { return tx.ConnectedOrganizations().Put(ctx, o) })
 	return err
 }
 
 // OrgSponsors lists a connected organization's internal or external sponsors.
 func (s *Service) OrgSponsors(ctx context.Context, who Actor, orgID string, external bool) ([]DirectoryObject, error) {
-	o, err := s.GetConnectedOrganization(ctx, who, orgID)
-	if err != nil {
-		return nil, err
-	}
-	ids := o.InternalSponsorIDs
-	if external {
-		ids = o.ExternalSponsorIDs
-	}
 	var out []DirectoryObject
-	err = s.readUngated(ctx, func(tx Tx) error {
+	err := s.read(ctx, who, func(tx *op) error {
+		if err := tx.authorize(ActReadDirectory, Target{}); err != nil {
+			return err
+		}
+		o, err := tx.ConnectedOrganizations().Get(ctx, orgID)
+		if err != nil {
+			return err
+		}
+		ids := o.InternalSponsorIDs
+		if external {
+			ids = o.ExternalSponsorIDs
+		}
 		for _, id := range ids {
 			if d, err := directoryObject(ctx, tx, id); err == nil {
 				out = append(out, d)
@@ -206,12 +229,14 @@ func (s *Service) GetSettings(ctx context.Context, who Actor) (Settings, error) 
 
 // UpdateSettings changes the settings.
 func (s *Service) UpdateSettings(ctx context.Context, who Actor, change func(*Settings) error) (Settings, error) {
-	if err := who.Authorize(ActManageSettings, Target{}); err != nil {
-		return Settings{}, err
-	}
-	return updateUngated(ctx, s,
-		func(tx Tx) (Settings, error) { return tx.Settings().Get(ctx, "settings") },
-		func(_ Tx, v *Settings) error {
+	return update(ctx, s, who,
+		func(tx *op) (Settings, error) {
+			if err := tx.authorize(ActManageSettings, Target{}); err != nil {
+				return Settings{}, err
+			}
+			return tx.Settings().Get(ctx, "settings")
+		},
+		func(_ *op, v *Settings) error {
 			keep := *v
 			if err := change(v); err != nil {
 				return err
@@ -219,5 +244,5 @@ func (s *Service) UpdateSettings(ctx context.Context, who Actor, change func(*Se
 			v.Revision, v.ID = keep.Revision, keep.ID
 			return v.Validate()
 		},
-		func(tx Tx, v *Settings) error { return tx.Settings().Put(ctx, v) })
+		func(tx *op, v *Settings) error { return tx.Settings().Put(ctx, v) })
 }

@@ -4,48 +4,45 @@ import "context"
 
 // CreateServicePrincipal adds an application (with its app roles) to the directory.
 func (s *Service) CreateServicePrincipal(ctx context.Context, who Actor, sp ServicePrincipal) (ServicePrincipal, error) {
-	if err := who.Authorize(ActManageDirectory, Target{}); err != nil {
-		return ServicePrincipal{}, err
-	}
-	sp.ID, sp.Version, sp.DeletedDateTime = s.ids.NewID(), 0, nil
-	sp.CreatedDateTime = s.clock.Now()
-	if sp.AppID == "" {
-		sp.AppID = s.ids.NewID()
-	}
-	if err := sp.Validate(s.ids); err != nil {
-		return ServicePrincipal{}, err
-	}
-	return sp, s.writeUngated(ctx, func(tx Tx) error { return tx.ServicePrincipals().Put(ctx, &sp) })
+	err := s.write(ctx, who, func(tx *op) error {
+		if err := tx.authorize(ActManageDirectory, Target{}); err != nil {
+			return err
+		}
+		sp.ID, sp.Version, sp.DeletedDateTime = s.ids.NewID(), 0, nil
+		sp.CreatedDateTime = tx.now
+		if sp.AppID == "" {
+			sp.AppID = s.ids.NewID()
+		}
+		if err := sp.Validate(s.ids); err != nil {
+			return err
+		}
+		return tx.ServicePrincipals().Put(ctx, &sp)
+	})
+	return sp, err
 }
 
 // GetServicePrincipal returns a service principal by id.
 func (s *Service) GetServicePrincipal(ctx context.Context, who Actor, id string) (ServicePrincipal, error) {
-	if err := who.Authorize(ActReadDirectory, Target{}); err != nil {
-		return ServicePrincipal{}, err
-	}
-	var sp ServicePrincipal
-	err := s.readUngated(ctx, func(tx Tx) error { var err error; sp, err = tx.ServicePrincipals().Get(ctx, id); return err })
-	return sp, err
+	return getAs(ctx, s, who, ActReadDirectory, servicePrincipalsOf, id)
 }
 
 // ListServicePrincipals returns every service principal.
 func (s *Service) ListServicePrincipals(ctx context.Context, who Actor) ([]ServicePrincipal, error) {
-	if err := who.Authorize(ActReadDirectory, Target{}); err != nil {
-		return nil, err
-	}
-	var out []ServicePrincipal
-	err := s.readUngated(ctx, func(tx Tx) error { var err error; out, err = tx.ServicePrincipals().List(ctx); return err })
-	return out, err
+	return listAs(ctx, s, who, ActReadDirectory, servicePrincipalsOf)
 }
+
+func servicePrincipalsOf(tx Tx) Collection[ServicePrincipal] { return tx.ServicePrincipals() }
 
 // UpdateServicePrincipal changes a service principal; id, appId and times are kept.
 func (s *Service) UpdateServicePrincipal(ctx context.Context, who Actor, id string, change func(*ServicePrincipal) error) (ServicePrincipal, error) {
-	if err := who.Authorize(ActManageDirectory, Target{}); err != nil {
-		return ServicePrincipal{}, err
-	}
-	return updateUngated(ctx, s,
-		func(tx Tx) (ServicePrincipal, error) { return tx.ServicePrincipals().Get(ctx, id) },
-		func(_ Tx, sp *ServicePrincipal) error {
+	return update(ctx, s, who,
+		func(tx *op) (ServicePrincipal, error) {
+			if err := tx.authorize(ActManageDirectory, Target{}); err != nil {
+				return ServicePrincipal{}, err
+			}
+			return tx.ServicePrincipals().Get(ctx, id)
+		},
+		func(_ *op, sp *ServicePrincipal) error {
 			keep := *sp
 			if err := change(sp); err != nil {
 				return err
@@ -53,16 +50,16 @@ func (s *Service) UpdateServicePrincipal(ctx context.Context, who Actor, id stri
 			sp.Revision, sp.ID, sp.AppID, sp.CreatedDateTime, sp.DeletedDateTime = keep.Revision, keep.ID, keep.AppID, keep.CreatedDateTime, keep.DeletedDateTime
 			return sp.Validate(s.ids)
 		},
-		func(tx Tx, sp *ServicePrincipal) error { return tx.ServicePrincipals().Put(ctx, sp) })
+		func(tx *op, sp *ServicePrincipal) error { return tx.ServicePrincipals().Put(ctx, sp) })
 }
 
 // DeleteServicePrincipal deletes a service principal that is not a catalog resource,
 // with its app role assignments.
 func (s *Service) DeleteServicePrincipal(ctx context.Context, who Actor, id string) error {
-	if err := who.Authorize(ActManageDirectory, Target{}); err != nil {
-		return err
-	}
-	return s.writeUngated(ctx, func(tx Tx) error {
+	return s.write(ctx, who, func(tx *op) error {
+		if err := tx.authorize(ActManageDirectory, Target{}); err != nil {
+			return err
+		}
 		if _, err := tx.ServicePrincipals().Get(ctx, id); err != nil {
 			return err
 		}
@@ -85,10 +82,10 @@ func (s *Service) DeleteServicePrincipal(ctx context.Context, who Actor, id stri
 // AssignAppRole grants an app role of service principal spID to a user or group. The
 // role must be one the application defines, or Default Access when it defines none.
 func (s *Service) AssignAppRole(ctx context.Context, who Actor, spID string, a AppRoleAssignment) (AppRoleAssignment, error) {
-	if err := who.Authorize(ActManageDirectory, Target{}); err != nil {
-		return AppRoleAssignment{}, err
-	}
-	err := s.writeUngated(ctx, func(tx Tx) error {
+	err := s.write(ctx, who, func(tx *op) error {
+		if err := tx.authorize(ActManageDirectory, Target{}); err != nil {
+			return err
+		}
 		sp, err := tx.ServicePrincipals().Get(ctx, spID)
 		if err != nil {
 			return err
@@ -106,7 +103,7 @@ func (s *Service) AssignAppRole(ctx context.Context, who Actor, spID string, a A
 		a.ID, a.Version, a.ResourceID, a.ResourceDisplayName = s.ids.NewID(), 0, sp.ID, sp.DisplayName
 		a.PrincipalType = map[string]string{"#microsoft.graph.user": "User", "#microsoft.graph.group": "Group", "#microsoft.graph.servicePrincipal": "ServicePrincipal"}[o.Type]
 		a.PrincipalDisplayName = displayNameOf(ctx, tx, o)
-		a.CreatedDateTime = s.clock.Now()
+		a.CreatedDateTime = tx.now
 		return tx.AppRoleAssignments().Put(ctx, &a)
 	})
 	return a, err
@@ -139,11 +136,11 @@ func displayNameOf(ctx context.Context, tx Tx, o DirectoryObject) string {
 
 // AppRoleAssignedTo lists the assignments of a service principal's app roles.
 func (s *Service) AppRoleAssignedTo(ctx context.Context, who Actor, spID string) ([]AppRoleAssignment, error) {
-	if err := who.Authorize(ActReadDirectory, Target{}); err != nil {
-		return nil, err
-	}
 	var out []AppRoleAssignment
-	err := s.readUngated(ctx, func(tx Tx) error {
+	err := s.read(ctx, who, func(tx *op) error {
+		if err := tx.authorize(ActReadDirectory, Target{}); err != nil {
+			return err
+		}
 		if _, err := tx.ServicePrincipals().Get(ctx, spID); err != nil {
 			return err
 		}
@@ -156,10 +153,10 @@ func (s *Service) AppRoleAssignedTo(ctx context.Context, who Actor, spID string)
 
 // RemoveAppRoleAssignment deletes one app role assignment of a service principal.
 func (s *Service) RemoveAppRoleAssignment(ctx context.Context, who Actor, spID, id string) error {
-	if err := who.Authorize(ActManageDirectory, Target{}); err != nil {
-		return err
-	}
-	return s.writeUngated(ctx, func(tx Tx) error {
+	return s.write(ctx, who, func(tx *op) error {
+		if err := tx.authorize(ActManageDirectory, Target{}); err != nil {
+			return err
+		}
 		a, err := tx.AppRoleAssignments().Get(ctx, id)
 		if err != nil {
 			return err

@@ -10,15 +10,15 @@ func catalogTarget(c Catalog) Target {
 }
 
 // catalogAs loads a catalog and authorizes act on it.
-func catalogAs(ctx context.Context, tx Tx, who Actor, act Action, id string) (Catalog, error) {
+func catalogAs(ctx context.Context, tx *op, act Action, id string) (Catalog, error) {
 	c, err := tx.Catalogs().Get(ctx, id)
 	if err != nil {
 		return Catalog{}, err
 	}
-	if !who.Can(ActReadCatalog, catalogTarget(c)) {
+	if !tx.can(ActReadCatalog, catalogTarget(c)) {
 		return Catalog{}, notFound("catalog", id) // catalogs one cannot read are not shown to exist
 	}
-	if err := who.Authorize(act, catalogTarget(c)); err != nil {
+	if err := tx.authorize(act, catalogTarget(c)); err != nil {
 		return Catalog{}, err
 	}
 	return c, nil
@@ -26,18 +26,18 @@ func catalogAs(ctx context.Context, tx Tx, who Actor, act Action, id string) (Ca
 
 // CreateCatalog creates a catalog; its creator becomes its first owner (ADM-4).
 func (s *Service) CreateCatalog(ctx context.Context, who Actor, c Catalog) (Catalog, error) {
-	if err := who.Authorize(ActCreateCatalog, Target{}); err != nil {
-		return Catalog{}, err
-	}
-	if c.CatalogType == CatalogServiceDefault {
-		return Catalog{}, invalid("catalogType serviceDefault is reserved for the Default catalog 'General'; use userManaged")
-	}
-	now := s.clock.Now()
-	c.ID, c.Version, c.CreatedDateTime, c.ModifiedDateTime = s.ids.NewID(), 0, now, now
-	if err := c.Validate(); err != nil {
-		return Catalog{}, err
-	}
-	err := s.writeUngated(ctx, func(tx Tx) error {
+	err := s.write(ctx, who, func(tx *op) error {
+		if err := tx.authorize(ActCreateCatalog, Target{}); err != nil {
+			return err
+		}
+		if c.CatalogType == CatalogServiceDefault {
+			return invalid("catalogType serviceDefault is reserved for the Default catalog 'General'; use userManaged")
+		}
+		now := tx.now
+		c.ID, c.Version, c.CreatedDateTime, c.ModifiedDateTime = s.ids.NewID(), 0, now, now
+		if err := c.Validate(); err != nil {
+			return err
+		}
 		if err := tx.Catalogs().Put(ctx, &c); err != nil {
 			return err
 		}
@@ -54,17 +54,18 @@ func (s *Service) CreateCatalog(ctx context.Context, who Actor, c Catalog) (Cata
 // GetCatalog returns a catalog the actor may read.
 func (s *Service) GetCatalog(ctx context.Context, who Actor, id string) (Catalog, error) {
 	var c Catalog
-	err := s.readUngated(ctx, func(tx Tx) error { var err error; c, err = catalogAs(ctx, tx, who, ActReadCatalog, id); return err })
+	err := s.read(ctx, who, func(tx *op) error { var err error; c, err = catalogAs(ctx, tx, ActReadCatalog, id); return err })
 	return c, err
 }
 
 // ListCatalogs returns the catalogs the actor may read.
 func (s *Service) ListCatalogs(ctx context.Context, who Actor) ([]Catalog, error) {
 	var out []Catalog
-	err := s.readUngated(ctx, func(tx Tx) error {
+	err := s.read(ctx, who, func(tx *op) error {
+		tx.allow("every signed-in person may list catalogs; each is shown only to who may read it")
 		all, err := tx.Catalogs().List(ctx)
 		for _, c := range all {
-			if who.Can(ActReadCatalog, catalogTarget(c)) {
+			if tx.can(ActReadCatalog, catalogTarget(c)) {
 				out = append(out, c)
 			}
 		}
@@ -75,9 +76,9 @@ func (s *Service) ListCatalogs(ctx context.Context, who Actor) ([]Catalog, error
 
 // UpdateCatalog changes a catalog's name, description, state or external visibility.
 func (s *Service) UpdateCatalog(ctx context.Context, who Actor, id string, change func(*Catalog) error) (Catalog, error) {
-	return updateUngated(ctx, s,
-		func(tx Tx) (Catalog, error) { return catalogAs(ctx, tx, who, ActManageCatalog, id) },
-		func(_ Tx, c *Catalog) error {
+	return update(ctx, s, who,
+		func(tx *op) (Catalog, error) { return catalogAs(ctx, tx, ActManageCatalog, id) },
+		func(tx *op, c *Catalog) error {
 			keep := *c
 			if err := change(c); err != nil {
 				return err
@@ -85,17 +86,17 @@ func (s *Service) UpdateCatalog(ctx context.Context, who Actor, id string, chang
 			if c.CatalogType != keep.CatalogType {
 				return invalid("catalogType cannot be changed")
 			}
-			c.Revision, c.ID, c.CreatedDateTime, c.ModifiedDateTime = keep.Revision, keep.ID, keep.CreatedDateTime, s.clock.Now()
+			c.Revision, c.ID, c.CreatedDateTime, c.ModifiedDateTime = keep.Revision, keep.ID, keep.CreatedDateTime, tx.now
 			return c.Validate()
 		},
-		func(tx Tx, c *Catalog) error { return tx.Catalogs().Put(ctx, c) })
+		func(tx *op, c *Catalog) error { return tx.Catalogs().Put(ctx, c) })
 }
 
 // DeleteCatalog deletes a catalog that holds no access packages (AP-5), with its
 // resources and catalog role assignments. The Default catalog cannot be deleted.
 func (s *Service) DeleteCatalog(ctx context.Context, who Actor, id string) error {
-	return s.writeUngated(ctx, func(tx Tx) error {
-		c, err := catalogAs(ctx, tx, who, ActManageCatalog, id)
+	return s.write(ctx, who, func(tx *op) error {
+		c, err := catalogAs(ctx, tx, ActManageCatalog, id)
 		if err != nil {
 			return err
 		}
@@ -151,8 +152,8 @@ func quoteNames[T any](list []T, name func(T) string) string {
 // ListResources returns the resources of a catalog.
 func (s *Service) ListResources(ctx context.Context, who Actor, catalogID string) ([]Resource, error) {
 	var out []Resource
-	err := s.readUngated(ctx, func(tx Tx) error {
-		if _, err := catalogAs(ctx, tx, who, ActReadCatalog, catalogID); err != nil {
+	err := s.read(ctx, who, func(tx *op) error {
+		if _, err := catalogAs(ctx, tx, ActReadCatalog, catalogID); err != nil {
 			return err
 		}
 		var err error
@@ -165,8 +166,8 @@ func (s *Service) ListResources(ctx context.Context, who Actor, catalogID string
 // GetResource returns one resource of a catalog.
 func (s *Service) GetResource(ctx context.Context, who Actor, catalogID, id string) (Resource, error) {
 	var r Resource
-	err := s.readUngated(ctx, func(tx Tx) error {
-		if _, err := catalogAs(ctx, tx, who, ActReadCatalog, catalogID); err != nil {
+	err := s.read(ctx, who, func(tx *op) error {
+		if _, err := catalogAs(ctx, tx, ActReadCatalog, catalogID); err != nil {
 			return err
 		}
 		var err error
@@ -182,12 +183,12 @@ func (s *Service) GetResource(ctx context.Context, who Actor, catalogID, id stri
 // ResourceByID returns a resource of any catalog the actor may read.
 func (s *Service) ResourceByID(ctx context.Context, who Actor, id string) (Resource, error) {
 	var r Resource
-	err := s.readUngated(ctx, func(tx Tx) error {
+	err := s.read(ctx, who, func(tx *op) error {
 		var err error
 		if r, err = tx.Resources().Get(ctx, id); err != nil {
 			return err
 		}
-		_, err = catalogAs(ctx, tx, who, ActReadCatalog, r.CatalogID)
+		_, err = catalogAs(ctx, tx, ActReadCatalog, r.CatalogID)
 		return err
 	})
 	return r, err

@@ -7,7 +7,7 @@ import (
 )
 
 // packageAs loads a package and its catalog and authorizes act on it.
-func packageAs(ctx context.Context, tx Tx, who Actor, act Action, id string) (Package, Catalog, error) {
+func packageAs(ctx context.Context, tx *op, act Action, id string) (Package, Catalog, error) {
 	p, err := tx.Packages().Get(ctx, id)
 	if err != nil {
 		return Package{}, Catalog{}, err
@@ -18,10 +18,10 @@ func packageAs(ctx context.Context, tx Tx, who Actor, act Action, id string) (Pa
 	}
 	t := catalogTarget(c)
 	t.PackageName = p.DisplayName
-	if !who.Can(ActReadPackage, t) {
+	if !tx.can(ActReadPackage, t) {
 		return Package{}, Catalog{}, notFound("access package", id) // not shown to exist
 	}
-	if err := who.Authorize(act, t); err != nil {
+	if err := tx.authorize(act, t); err != nil {
 		return Package{}, Catalog{}, err
 	}
 	return p, c, nil
@@ -36,7 +36,7 @@ func (s *Service) CreatePackage(ctx context.Context, who Actor, p Package, catal
 	if err := p.Validate(); err != nil {
 		return Package{}, err
 	}
-	err := s.writeUngated(ctx, func(tx Tx) error {
+	err := s.write(ctx, who, func(tx *op) error {
 		var c Catalog
 		var err error
 		if catalogID == "" {
@@ -47,7 +47,7 @@ func (s *Service) CreatePackage(ctx context.Context, who Actor, p Package, catal
 		if err != nil {
 			return err
 		}
-		if err := who.Authorize(ActCreatePackage, catalogTarget(c)); err != nil {
+		if err := tx.authorize(ActCreatePackage, catalogTarget(c)); err != nil {
 			return err
 		}
 		p.CatalogID = c.ID
@@ -59,21 +59,22 @@ func (s *Service) CreatePackage(ctx context.Context, who Actor, p Package, catal
 // GetPackage returns a package the actor may read.
 func (s *Service) GetPackage(ctx context.Context, who Actor, id string) (Package, error) {
 	var p Package
-	err := s.readUngated(ctx, func(tx Tx) error { var err error; p, _, err = packageAs(ctx, tx, who, ActReadPackage, id); return err })
+	err := s.read(ctx, who, func(tx *op) error { var err error; p, _, err = packageAs(ctx, tx, ActReadPackage, id); return err })
 	return p, err
 }
 
 // ListPackages returns the packages the actor may read, of one catalog or ("") all.
 func (s *Service) ListPackages(ctx context.Context, who Actor, catalogID string) ([]Package, error) {
 	var out []Package
-	err := s.readUngated(ctx, func(tx Tx) error {
+	err := s.read(ctx, who, func(tx *op) error {
+		tx.allow("every signed-in person may list access packages; each is shown only to who may read its catalog")
 		cats, err := tx.Catalogs().List(ctx)
 		if err != nil {
 			return err
 		}
 		readable := map[string]bool{}
 		for _, c := range cats {
-			readable[c.ID] = who.Can(ActReadPackage, catalogTarget(c))
+			readable[c.ID] = tx.can(ActReadPackage, catalogTarget(c))
 		}
 		var keys []Key
 		if catalogID != "" {
@@ -95,12 +96,12 @@ func (s *Service) ListPackages(ctx context.Context, who Actor, catalogID string)
 
 // UpdatePackage changes a package's name, description or Hidden flag.
 func (s *Service) UpdatePackage(ctx context.Context, who Actor, id string, change func(*Package) error) (Package, error) {
-	return updateUngated(ctx, s,
-		func(tx Tx) (Package, error) {
-			p, _, err := packageAs(ctx, tx, who, ActManagePackage, id)
+	return update(ctx, s, who,
+		func(tx *op) (Package, error) {
+			p, _, err := packageAs(ctx, tx, ActManagePackage, id)
 			return p, err
 		},
-		func(_ Tx, p *Package) error {
+		func(tx *op, p *Package) error {
 			keep := *p
 			if err := change(p); err != nil {
 				return err
@@ -108,18 +109,18 @@ func (s *Service) UpdatePackage(ctx context.Context, who Actor, id string, chang
 			if p.CatalogID != keep.CatalogID {
 				return invalid("an access package cannot move to another catalog; create a new package in the other catalog instead")
 			}
-			p.Revision, p.ID, p.CreatedDateTime, p.ModifiedDateTime = keep.Revision, keep.ID, keep.CreatedDateTime, s.clock.Now()
+			p.Revision, p.ID, p.CreatedDateTime, p.ModifiedDateTime = keep.Revision, keep.ID, keep.CreatedDateTime, tx.now
 			return p.Validate()
 		},
-		func(tx Tx, p *Package) error { return tx.Packages().Put(ctx, p) })
+		func(tx *op, p *Package) error { return tx.Packages().Put(ctx, p) })
 }
 
 // DeletePackage deletes a package with its policies, resource roles, separation of
 // duties links and request history. A package with active assignments, including those of
 // soft-deleted users, cannot be deleted (AP-3); the error lists them.
 func (s *Service) DeletePackage(ctx context.Context, who Actor, id string) error {
-	return s.writeUngated(ctx, func(tx Tx) error {
-		p, _, err := packageAs(ctx, tx, who, ActManagePackage, id)
+	return s.write(ctx, who, func(tx *op) error {
+		p, _, err := packageAs(ctx, tx, ActManagePackage, id)
 		if err != nil {
 			return err
 		}
@@ -183,8 +184,8 @@ type RoleRef struct {
 // catalog (RES-5); a dynamic group offers only its Owner role (RES-2).
 func (s *Service) AddRoleScope(ctx context.Context, who Actor, pkgID string, ref RoleRef) (RoleScope, error) {
 	var rs RoleScope
-	err := s.writeUngated(ctx, func(tx Tx) error {
-		p, c, err := packageAs(ctx, tx, who, ActManagePackage, pkgID)
+	err := s.write(ctx, who, func(tx *op) error {
+		p, c, err := packageAs(ctx, tx, ActManagePackage, pkgID)
 		if err != nil {
 			return err
 		}
@@ -272,8 +273,8 @@ func firstNonEmpty(s ...string) string {
 // RemoveRoleScope removes a resource role from a package and revokes it from every
 // current assignee unless something else still grants it (RES-6, ASG-2).
 func (s *Service) RemoveRoleScope(ctx context.Context, who Actor, pkgID, id string) error {
-	err := s.writeUngated(ctx, func(tx Tx) error {
-		if _, _, err := packageAs(ctx, tx, who, ActManagePackage, pkgID); err != nil {
+	err := s.write(ctx, who, func(tx *op) error {
+		if _, _, err := packageAs(ctx, tx, ActManagePackage, pkgID); err != nil {
 			return err
 		}
 		rs, err := tx.RoleScopes().Get(ctx, id)
@@ -380,8 +381,8 @@ func deleteHistory(ctx context.Context, tx Tx, pkgID string) error {
 // RoleScopes lists the resource roles of a package.
 func (s *Service) RoleScopes(ctx context.Context, who Actor, pkgID string) ([]RoleScope, error) {
 	var out []RoleScope
-	err := s.readUngated(ctx, func(tx Tx) error {
-		if _, _, err := packageAs(ctx, tx, who, ActReadPackage, pkgID); err != nil {
+	err := s.read(ctx, who, func(tx *op) error {
+		if _, _, err := packageAs(ctx, tx, ActReadPackage, pkgID); err != nil {
 			return err
 		}
 		var err error
@@ -394,8 +395,8 @@ func (s *Service) RoleScopes(ctx context.Context, who Actor, pkgID string) ([]Ro
 // ChangeIncompatible adds or removes a separation-of-duties link from a package to
 // another package or a (security) group (POL-12).
 func (s *Service) ChangeIncompatible(ctx context.Context, who Actor, pkgID, kind, otherID string, add bool) error {
-	return s.writeUngated(ctx, func(tx Tx) error {
-		if _, _, err := packageAs(ctx, tx, who, ActManagePackage, pkgID); err != nil {
+	return s.write(ctx, who, func(tx *op) error {
+		if _, _, err := packageAs(ctx, tx, ActManagePackage, pkgID); err != nil {
 			return err
 		}
 		if !add {
@@ -426,8 +427,8 @@ func (s *Service) ChangeIncompatible(ctx context.Context, who Actor, pkgID, kind
 // the packages that name pkgID (reverse=true, accessPackagesIncompatibleWith).
 func (s *Service) IncompatiblePackages(ctx context.Context, who Actor, pkgID string, reverse bool) ([]Package, error) {
 	var out []Package
-	err := s.readUngated(ctx, func(tx Tx) error {
-		if _, _, err := packageAs(ctx, tx, who, ActReadPackage, pkgID); err != nil {
+	err := s.read(ctx, who, func(tx *op) error {
+		if _, _, err := packageAs(ctx, tx, ActReadPackage, pkgID); err != nil {
 			return err
 		}
 		var ids []string
@@ -452,8 +453,8 @@ func (s *Service) IncompatiblePackages(ctx context.Context, who Actor, pkgID str
 // IncompatibleGroups lists the groups a package names as incompatible.
 func (s *Service) IncompatibleGroups(ctx context.Context, who Actor, pkgID string) ([]Group, error) {
 	var out []Group
-	err := s.readUngated(ctx, func(tx Tx) error {
-		if _, _, err := packageAs(ctx, tx, who, ActReadPackage, pkgID); err != nil {
+	err := s.read(ctx, who, func(tx *op) error {
+		if _, _, err := packageAs(ctx, tx, ActReadPackage, pkgID); err != nil {
 			return err
 		}
 		ids, err := tx.Incompatible(ctx, pkgID, IncompatibleGroup)

@@ -3,12 +3,12 @@ package access
 import "context"
 
 // policyAs loads a policy, its package and catalog, and authorizes act on the package.
-func policyAs(ctx context.Context, tx Tx, who Actor, act Action, id string) (Policy, Package, error) {
+func policyAs(ctx context.Context, tx *op, act Action, id string) (Policy, Package, error) {
 	pol, err := tx.Policies().Get(ctx, id)
 	if err != nil {
 		return Policy{}, Package{}, err
 	}
-	p, _, err := packageAs(ctx, tx, who, act, pol.PackageID)
+	p, _, err := packageAs(ctx, tx, act, pol.PackageID)
 	if IsKind(err, KindNotFound) {
 		return Policy{}, Package{}, notFound("assignment policy", id)
 	}
@@ -28,13 +28,13 @@ func (s *Service) CreatePolicy(ctx context.Context, who Actor, pol Policy, pkgID
 	if err := pol.Validate(now, s.ids); err != nil {
 		return Policy{}, err
 	}
-	err := s.writeUngated(ctx, func(tx Tx) error {
-		p, c, err := packageAs(ctx, tx, who, ActManagePolicy, pkgID)
+	err := s.write(ctx, who, func(tx *op) error {
+		p, c, err := packageAs(ctx, tx, ActManagePolicy, pkgID)
 		if err != nil {
 			return err
 		}
 		pol.PackageID, pol.CatalogID = p.ID, c.ID
-		if err := s.checkPolicy(ctx, tx, who, pol, catalogTarget(c)); err != nil {
+		if err := s.checkPolicy(ctx, tx, pol, catalogTarget(c)); err != nil {
 			return err
 		}
 		return tx.Policies().Put(ctx, &pol)
@@ -42,10 +42,12 @@ func (s *Service) CreatePolicy(ctx context.Context, who Actor, pol Policy, pkgID
 	return pol, err
 }
 
-// checkPolicy checks what needs lookups: references exist; automatic assignment rules.
-func (s *Service) checkPolicy(ctx context.Context, tx Tx, who Actor, pol Policy, t Target) error {
+// checkPolicy checks what needs lookups: references exist; automatic assignment rules
+// (which need a tenant role of the caller, beyond the policy role the caller already
+// passed).
+func (s *Service) checkPolicy(ctx context.Context, tx *op, pol Policy, t Target) error {
 	if pol.AutomaticRequestSettings != nil && pol.AutomaticRequestSettings.RequestAccessForAllowedTargets {
-		if !who.System && !who.Grants.Tenant[RoleGlobalAdmin] && !who.Grants.Tenant[RoleGovernanceAdmin] {
+		if who := tx.who; !who.System && !who.Grants.Tenant[RoleGlobalAdmin] && !who.Grants.Tenant[RoleGovernanceAdmin] {
 			return Ec(KindForbidden, "AutoAssignmentPolicyRequirementNotMet",
 				"You are not allowed to create automatic assignment policies in %s. Roles that allow it: Global Administrator, Identity Governance Administrator.", t)
 		}
@@ -98,20 +100,22 @@ func (s *Service) checkPolicy(ctx context.Context, tx Tx, who Actor, pol Policy,
 // GetPolicy returns a policy the actor may read.
 func (s *Service) GetPolicy(ctx context.Context, who Actor, id string) (Policy, error) {
 	var pol Policy
-	err := s.readUngated(ctx, func(tx Tx) error { var err error; pol, _, err = policyAs(ctx, tx, who, ActReadPackage, id); return err })
+	err := s.read(ctx, who, func(tx *op) error { var err error; pol, _, err = policyAs(ctx, tx, ActReadPackage, id); return err })
 	return pol, err
 }
 
 // ListPolicies returns the policies the actor may read, of one package or ("") all.
 func (s *Service) ListPolicies(ctx context.Context, who Actor, pkgID string) ([]Policy, error) {
 	var out []Policy
-	err := s.readUngated(ctx, func(tx Tx) error {
+	err := s.read(ctx, who, func(tx *op) error {
 		var keys []Key
 		if pkgID != "" {
-			if _, _, err := packageAs(ctx, tx, who, ActReadPackage, pkgID); err != nil {
+			if _, _, err := packageAs(ctx, tx, ActReadPackage, pkgID); err != nil {
 				return err
 			}
 			keys = append(keys, By(KeyPackage, pkgID))
+		} else {
+			tx.allow("every signed-in person may list policies; each is shown only to who may read its catalog")
 		}
 		all, err := tx.Policies().List(ctx, keys...)
 		if err != nil {
@@ -122,7 +126,7 @@ func (s *Service) ListPolicies(ctx context.Context, who Actor, pkgID string) ([]
 			ok, seen := cats[p.CatalogID]
 			if !seen {
 				c, err := tx.Catalogs().Get(ctx, p.CatalogID)
-				ok = err == nil && who.Can(ActReadPackage, catalogTarget(c))
+				ok = err == nil && tx.can(ActReadPackage, catalogTarget(c))
 				cats[p.CatalogID] = ok
 			}
 			if ok {
@@ -137,36 +141,60 @@ func (s *Service) ListPolicies(ctx context.Context, who Actor, pkgID string) ([]
 // ReplacePolicy replaces a policy as a whole (Graph's PUT). Requests already made keep the
 // version they were made under (POL-9); the package cannot change.
 func (s *Service) ReplacePolicy(ctx context.Context, who Actor, id string, next Policy, pkgID string) (Policy, error) {
-	now := s.clock.Now()
-	return updateUngated(ctx, s,
-		func(tx Tx) (Policy, error) { p, _, err := policyAs(ctx, tx, who, ActManagePolicy, id); return p, err },
-		func(tx Tx, pol *Policy) error {
+	return update(ctx, s, who,
+		func(tx *op) (Policy, error) { p, _, err := policyAs(ctx, tx, ActManagePolicy, id); return p, err },
+		func(tx *op, pol *Policy) error {
 			if pkgID != "" && pkgID != pol.PackageID {
 				return invalid("a policy cannot move to another access package; accessPackage.id must stay '%s'", pol.PackageID)
 			}
-			n := next
-			n.Revision, n.ID, n.PackageID, n.CatalogID, n.CreatedDateTime, n.ModifiedDateTime = pol.Revision, pol.ID, pol.PackageID, pol.CatalogID, pol.CreatedDateTime, now
-			if err := n.Validate(now, s.ids); err != nil {
-				return err
-			}
-			c, err := tx.Catalogs().Get(ctx, pol.CatalogID)
-			if err != nil {
-				return err
-			}
-			if err := s.checkPolicy(ctx, tx, who, n, catalogTarget(c)); err != nil {
-				return err
-			}
-			*pol = n
-			return nil
+			return s.revisePolicy(ctx, tx, pol, next)
 		},
-		func(tx Tx, pol *Policy) error { return tx.Policies().Put(ctx, pol) })
+		func(tx *op, pol *Policy) error { return tx.Policies().Put(ctx, pol) })
+}
+
+// UpdatePolicy changes a policy (Graph's PATCH): change is applied to the stored policy
+// inside the transaction, and re-applied to the fresh one when a concurrent writer got
+// there first, so concurrent edits of different properties all land. Id, package,
+// catalog and creation time are kept; the result is validated and versioned as
+// ReplacePolicy does (POL-9).
+func (s *Service) UpdatePolicy(ctx context.Context, who Actor, id string, change func(*Policy) error) (Policy, error) {
+	return update(ctx, s, who,
+		func(tx *op) (Policy, error) { p, _, err := policyAs(ctx, tx, ActManagePolicy, id); return p, err },
+		func(tx *op, pol *Policy) error {
+			next := *pol
+			if err := change(&next); err != nil {
+				return err
+			}
+			return s.revisePolicy(ctx, tx, pol, next)
+		},
+		func(tx *op, pol *Policy) error { return tx.Policies().Put(ctx, pol) })
+}
+
+// revisePolicy makes next the new content of the stored policy pol: what cannot change is
+// taken from pol, and next is validated and checked as a new policy would be.
+func (s *Service) revisePolicy(ctx context.Context, tx *op, pol *Policy, next Policy) error {
+	now := tx.now
+	n := next
+	n.Revision, n.ID, n.PackageID, n.CatalogID, n.CreatedDateTime, n.ModifiedDateTime = pol.Revision, pol.ID, pol.PackageID, pol.CatalogID, pol.CreatedDateTime, now
+	if err := n.Validate(now, s.ids); err != nil {
+		return err
+	}
+	c, err := tx.Catalogs().Get(ctx, pol.CatalogID)
+	if err != nil {
+		return err
+	}
+	if err := s.checkPolicy(ctx, tx, n, catalogTarget(c)); err != nil {
+		return err
+	}
+	*pol = n
+	return nil
 }
 
 // DeletePolicy deletes a policy. (AP-4: a policy that an active assignment uses cannot be
 // deleted; assignments arrive with the request lifecycle.)
 func (s *Service) DeletePolicy(ctx context.Context, who Actor, id string) error {
-	return s.writeUngated(ctx, func(tx Tx) error {
-		pol, _, err := policyAs(ctx, tx, who, ActManagePolicy, id)
+	return s.write(ctx, who, func(tx *op) error {
+		pol, _, err := policyAs(ctx, tx, ActManagePolicy, id)
 		if err != nil {
 			return err
 		}
@@ -180,8 +208,8 @@ func (s *Service) DeletePolicy(ctx context.Context, who Actor, id string) error 
 // PolicyAtVersion returns a policy as it was at a version (POL-9).
 func (s *Service) PolicyAtVersion(ctx context.Context, who Actor, id string, version int64) (Policy, error) {
 	var pol Policy
-	err := s.readUngated(ctx, func(tx Tx) error {
-		if _, _, err := policyAs(ctx, tx, who, ActReadPackage, id); err != nil {
+	err := s.read(ctx, who, func(tx *op) error {
+		if _, _, err := policyAs(ctx, tx, ActReadPackage, id); err != nil {
 			return err
 		}
 		var err error

@@ -31,19 +31,19 @@ func (s *Service) RequestResource(ctx context.Context, who Actor, in ResourceCha
 	if in.CatalogID == "" {
 		return req, res, invalid("catalog.id is required: say which catalog the resource goes to")
 	}
-	err := s.writeUngated(ctx, func(tx Tx) error {
+	err := s.write(ctx, who, func(tx *op) error {
 		c, err := tx.Catalogs().Get(ctx, in.CatalogID)
 		if err != nil {
 			return err
 		}
-		if err := who.Authorize(ActManageCatalog, catalogTarget(c)); err != nil {
+		if err := tx.authorize(ActManageCatalog, catalogTarget(c)); err != nil {
 			return err
 		}
 		switch in.RequestType {
 		case ResourceAdminAdd:
-			res, err = s.addResource(ctx, tx, who, c, in)
+			res, err = s.addResource(ctx, tx, c, in)
 		case ResourceAdminUpdate:
-			res, err = s.refreshResource(ctx, tx, who, c, in)
+			res, err = s.refreshResource(ctx, tx, c, in)
 		default:
 			res, err = s.removeResource(ctx, tx, c, in)
 		}
@@ -57,8 +57,12 @@ func (s *Service) RequestResource(ctx context.Context, who Actor, in ResourceCha
 	return req, res, err
 }
 
-// resolveOrigin finds the directory object a resource change names and describes it.
-func resolveOrigin(ctx context.Context, tx Tx, who Actor, in ResourceChange) (ResourceOrigin, error) {
+// resolveOrigin finds the directory object a resource change names and describes it, and
+// checks that the caller may put that object in a catalog (RES-5): beyond managing the
+// catalog, which the caller passed, groups need a tenant role or ownership of the group,
+// applications and sites a tenant role.
+func resolveOrigin(ctx context.Context, tx *op, in ResourceChange) (ResourceOrigin, error) {
+	who := tx.who
 	if in.OriginID == "" {
 		return ResourceOrigin{}, invalid("resource.originId is required: the id of the group, application or site")
 	}
@@ -139,8 +143,8 @@ func (who Actor) requireTenantRole(what string) error {
 		"You are not allowed to %s: it needs Global Administrator, Identity Governance Administrator or User Administrator (a catalog owner may add only groups they own).", what)
 }
 
-func (s *Service) addResource(ctx context.Context, tx Tx, who Actor, c Catalog, in ResourceChange) (Resource, error) {
-	o, err := resolveOrigin(ctx, tx, who, in)
+func (s *Service) addResource(ctx context.Context, tx *op, c Catalog, in ResourceChange) (Resource, error) {
+	o, err := resolveOrigin(ctx, tx, in)
 	if err != nil {
 		return Resource{}, err
 	}
@@ -175,12 +179,12 @@ func findResource(ctx context.Context, tx Tx, c Catalog, in ResourceChange) (Res
 	return list[0], nil
 }
 
-func (s *Service) refreshResource(ctx context.Context, tx Tx, who Actor, c Catalog, in ResourceChange) (Resource, error) {
+func (s *Service) refreshResource(ctx context.Context, tx *op, c Catalog, in ResourceChange) (Resource, error) {
 	prev, err := findResource(ctx, tx, c, in)
 	if err != nil {
 		return Resource{}, err
 	}
-	o, err := resolveOrigin(ctx, tx, who, ResourceChange{OriginSystem: prev.OriginSystem, OriginID: prev.OriginID})
+	o, err := resolveOrigin(ctx, tx, ResourceChange{OriginSystem: prev.OriginSystem, OriginID: prev.OriginID})
 	if err != nil {
 		return Resource{}, err
 	}
@@ -219,13 +223,14 @@ func (s *Service) removeResource(ctx context.Context, tx Tx, c Catalog, in Resou
 // ListResourceRequests returns the resource requests of the catalogs the actor may read.
 func (s *Service) ListResourceRequests(ctx context.Context, who Actor) ([]ResourceRequest, error) {
 	var out []ResourceRequest
-	err := s.readUngated(ctx, func(tx Tx) error {
+	err := s.read(ctx, who, func(tx *op) error {
+		tx.allow("every signed-in person may list resource requests; each is shown only to who may read its catalog")
 		all, err := tx.ResourceRequests().List(ctx)
 		if err != nil {
 			return err
 		}
 		for _, r := range all {
-			if c, err := tx.Catalogs().Get(ctx, r.CatalogID); err == nil && who.Can(ActReadCatalog, catalogTarget(c)) {
+			if c, err := tx.Catalogs().Get(ctx, r.CatalogID); err == nil && tx.can(ActReadCatalog, catalogTarget(c)) {
 				out = append(out, r)
 			} else if err != nil && who.hasTenantRoleFor(ActReadCatalog) {
 				out = append(out, r) // the catalog is gone; administrators still see the record

@@ -15,7 +15,14 @@ import (
 type body = map[string]json.RawMessage
 
 // merge returns a change function that applies a PATCH body to an object: properties
-// present in the body replace the stored ones; absent ones stay as they are.
+// present in the body replace the stored ones; absent ones stay as they are, at every
+// level (RFC 7386 JSON Merge Patch for objects): a nested object in the body merges into
+// the stored nested object, so {"requestorSettings": {"acceptRequests": true}} changes
+// only acceptRequests. Arrays and scalars replace. A null sets the property to null (as
+// Graph sends cleared values) rather than removing it. An object of another kind than the
+// stored one replaces it rather than merging: its @odata.type names another type (a
+// subject set swapped for another kind), or, for objects without one, its "type" differs
+// (an expiration that changes from afterDuration to noExpiration drops the duration).
 func merge[T any](patch body, readOnly ...string) func(*T) error {
 	return func(v *T) error {
 		cur := body{}
@@ -30,6 +37,9 @@ func merge[T any](patch body, readOnly ...string) func(*T) error {
 			if strings.HasPrefix(k, "@odata") || strings.Contains(k, "@odata.bind") || contains(readOnly, k) {
 				continue
 			}
+			if old, ok := cur[k]; ok {
+				val = mergeJSON(old, val)
+			}
 			cur[k] = val
 		}
 		var next T
@@ -39,6 +49,75 @@ func merge[T any](patch body, readOnly ...string) func(*T) error {
 		*v = next
 		return nil
 	}
+}
+
+// mergeJSON merges the patch value p into the stored value cur: two objects merge key by
+// key (recursively) unless they are of different kinds; anything else is replaced by p.
+func mergeJSON(cur, p json.RawMessage) json.RawMessage {
+	co, ok := jsonObject(cur)
+	if !ok {
+		return p
+	}
+	po, ok := jsonObject(p)
+	if !ok {
+		return p
+	}
+	if otherKind(co, po) {
+		return p
+	}
+	for k, val := range po {
+		if old, ok := co[k]; ok {
+			val = mergeJSON(old, val)
+		}
+		co[k] = val
+	}
+	out, err := json.Marshal(co)
+	if err != nil {
+		return p
+	}
+	return out
+}
+
+// jsonObject parses raw as a JSON object; ok is false for anything else (null included).
+func jsonObject(raw json.RawMessage) (body, bool) {
+	i := 0
+	for i < len(raw) && (raw[i] == ' ' || raw[i] == '\t' || raw[i] == '\n' || raw[i] == '\r') {
+		i++
+	}
+	if i == len(raw) || raw[i] != '{' {
+		return nil, false
+	}
+	var m body
+	if err := json.Unmarshal(raw, &m); err != nil || m == nil {
+		return nil, false
+	}
+	return m, true
+}
+
+// otherKind reports whether two objects are of different kinds: by @odata.type when both
+// carry one, else by a "type" discriminator when both carry one.
+func otherKind(a, b body) bool {
+	for _, key := range []string{"@odata.type", "type"} {
+		x, y := kindOf(a, key), kindOf(b, key)
+		if x != "" && y != "" {
+			return x != y
+		}
+	}
+	return false
+}
+
+// kindOf is the string value of an object's discriminator key in a comparable form
+// ("#microsoft.graph.singleUser" and "singleUser" are the same), or "" when it has none.
+func kindOf(m body, key string) string {
+	raw, ok := m[key]
+	if !ok {
+		return ""
+	}
+	var t string
+	if json.Unmarshal(raw, &t) != nil {
+		return ""
+	}
+	return strings.ToLower(strings.TrimPrefix(strings.TrimPrefix(t, "#"), "microsoft.graph."))
 }
 
 // readOnlyProps are never taken from a PATCH body.

@@ -305,24 +305,11 @@ func (a *API) governanceRoutes() []route {
 		a.writeOne(w, r, http.StatusOK, t.policy, toObj(out))
 		return nil
 	}))
-	add("PATCH", "/assignmentPolicies/{id}", "Update an assignment policy (properties present replace the stored ones)", "", a.handle(func(w http.ResponseWriter, r *http.Request) error {
-		b, err := typedBody(r, "accessPackageAssignmentPolicy")
-		if err != nil {
+	add("PATCH", "/assignmentPolicies/{id}", "Update an assignment policy (properties present replace the stored ones)", "",
+		patchOf(a, "accessPackageAssignmentPolicy", func(r *http.Request, who access.Actor, fn func(*access.Policy) error) error {
+			_, err := s.UpdatePolicy(r.Context(), who, id(r), fn)
 			return err
-		}
-		cur, err := s.GetPolicy(r.Context(), actorOf(r), id(r))
-		if err != nil {
-			return err
-		}
-		if err := merge[access.Policy](b, readOnlyProps...)(&cur); err != nil {
-			return err
-		}
-		if _, err := s.ReplacePolicy(r.Context(), actorOf(r), id(r), cur, ""); err != nil {
-			return err
-		}
-		noContent(w)
-		return nil
-	}))
+		}))
 	add("DELETE", "/assignmentPolicies/{id}", "Delete an assignment policy", "", a.deleteOf(func(r *http.Request, who access.Actor) error {
 		return s.DeletePolicy(r.Context(), who, id(r))
 	}))
