@@ -39,6 +39,17 @@ func (o *op) can(a Action, t Target) bool {
 	return o.who.Can(a, t)
 }
 
+// authorizeAnywhere refuses, before a use case reads its input, a caller who holds no role
+// that allows a anywhere (tenant-wide or in any catalog): nothing they sent is looked at,
+// so a body's mistakes are not shown to someone who could not act on it anyway. The gate
+// has not decided yet when it returns nil: the use case still authorizes on its target.
+func (o *op) authorizeAnywhere(a Action) error {
+	if o.who.MayAnywhere(a) {
+		return nil
+	}
+	return o.authorize(a, Target{})
+}
+
 // allow records that the use case needs no role: self-service (the caller's own requests,
 // approvals and assignments, which the use case selects by the caller's id) or something
 // every signed-in person may read. why says which, for the reader of the code.

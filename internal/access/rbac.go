@@ -328,6 +328,22 @@ func (who Actor) Authorize(a Action, t Target) error {
 	return Ec(KindForbidden, "Authorization_RequestDenied", "%s", msg)
 }
 
+// MayAnywhere reports whether the actor may do a somewhere: tenant-wide or in at least one
+// catalog.
+func (who Actor) MayAnywhere(a Action) bool {
+	if who.Can(a, Target{}) {
+		return true
+	}
+	for _, roles := range who.Grants.Catalog {
+		for role := range roles {
+			if roleAllows(role, a) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func (who Actor) ownsAnyCatalog() bool {
 	for _, roles := range who.Grants.Catalog {
 		if roles[RoleCatalogOwner] {

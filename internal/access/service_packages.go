@@ -33,9 +33,6 @@ func packageAs(ctx context.Context, tx *op, act Action, id string) (Package, Cat
 func (s *Service) CreatePackage(ctx context.Context, who Actor, p Package, catalogID string) (Package, error) {
 	now := s.clock.Now()
 	p.ID, p.Version, p.CreatedDateTime, p.ModifiedDateTime = s.ids.NewID(), 0, now, now
-	if err := p.Validate(); err != nil {
-		return Package{}, err
-	}
 	err := s.write(ctx, who, func(tx *op) error {
 		var c Catalog
 		var err error
@@ -43,11 +40,17 @@ func (s *Service) CreatePackage(ctx context.Context, who Actor, p Package, catal
 			c, err = s.defaultCatalog(ctx, tx)
 		} else {
 			c, err = tx.Catalogs().Get(ctx, catalogID)
+			if err == nil && !c.IsDefault() && !tx.can(ActReadCatalog, catalogTarget(c)) {
+				err = notFound("catalog", catalogID) // everyone knows the Default catalog; others are hidden
+			}
 		}
 		if err != nil {
 			return err
 		}
 		if err := tx.authorize(ActCreatePackage, catalogTarget(c)); err != nil {
+			return err
+		}
+		if err := p.Validate(); err != nil {
 			return err
 		}
 		p.CatalogID = c.ID
@@ -188,6 +191,9 @@ func (s *Service) AddRoleScope(ctx context.Context, who Actor, pkgID string, ref
 		p, c, err := packageAs(ctx, tx, ActManagePackage, pkgID)
 		if err != nil {
 			return err
+		}
+		if ref.RoleID == "" && ref.RoleOriginID == "" {
+			return invalid("role is required: {\"role\": {\"id\": …} or {\"originId\": \"Member_<groupId>\", \"originSystem\": \"AadGroup\"}}")
 		}
 		r, err := resourceForRef(ctx, tx, c, ref)
 		if err != nil {

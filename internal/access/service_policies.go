@@ -20,17 +20,20 @@ func policyAs(ctx context.Context, tx *op, act Action, id string) (Policy, Packa
 // Automatic assignment policies need Global or Identity Governance Administrator, and a
 // package has at most one.
 func (s *Service) CreatePolicy(ctx context.Context, who Actor, pol Policy, pkgID string) (Policy, error) {
-	if pkgID == "" {
-		return Policy{}, invalid("accessPackage.id is required: a policy belongs to an access package")
-	}
 	now := s.clock.Now()
 	pol.ID, pol.Version, pol.CreatedDateTime, pol.ModifiedDateTime = s.ids.NewID(), 0, now, now
-	if err := pol.Validate(now, s.ids); err != nil {
-		return Policy{}, err
-	}
 	err := s.write(ctx, who, func(tx *op) error {
+		if pkgID == "" {
+			if err := tx.authorizeAnywhere(ActManagePolicy); err != nil {
+				return err
+			}
+			return invalid("accessPackage.id is required: a policy belongs to an access package")
+		}
 		p, c, err := packageAs(ctx, tx, ActManagePolicy, pkgID)
 		if err != nil {
+			return err
+		}
+		if err := pol.Validate(now, s.ids); err != nil {
 			return err
 		}
 		pol.PackageID, pol.CatalogID = p.ID, c.ID

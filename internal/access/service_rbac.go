@@ -37,8 +37,10 @@ func roleTarget(ctx context.Context, tx *op, ra RoleAssignment, granting bool) e
 func (s *Service) CreateRoleAssignment(ctx context.Context, who Actor, ra RoleAssignment) (RoleAssignment, error) {
 	ra.ID, ra.Version, ra.CreatedDateTime = s.ids.NewID(), 0, s.clock.Now()
 	err := s.write(ctx, who, func(tx *op) error {
-		if !tx.who.mayGrantSomewhere() {
-			return tx.authorize(ActManageCatalogRoles, Target{})
+		if !tx.who.MayAnywhere(ActManageTenantRoles) {
+			if err := tx.authorizeAnywhere(ActManageCatalogRoles); err != nil {
+				return err
+			}
 		}
 		if err := ra.Validate(); err != nil {
 			return err
@@ -52,22 +54,6 @@ func (s *Service) CreateRoleAssignment(ctx context.Context, who Actor, ra RoleAs
 		return tx.RoleAssignments().Put(ctx, &ra)
 	})
 	return ra, err
-}
-
-// mayGrantSomewhere reports whether the actor holds a role that grants roles anywhere:
-// those who do not are refused before their request is even read.
-func (who Actor) mayGrantSomewhere() bool {
-	if who.System || who.hasTenantRoleFor(ActManageCatalogRoles) || who.hasTenantRoleFor(ActManageTenantRoles) {
-		return true
-	}
-	for _, roles := range who.Grants.Catalog {
-		for role := range roles {
-			if roleAllows(role, ActManageCatalogRoles) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // visibleRoleAssignment reports whether the caller may see ra: tenant administrators see

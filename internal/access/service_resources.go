@@ -23,21 +23,21 @@ var originSystems = []string{OriginGroup, OriginApplication, OriginSite}
 func (s *Service) RequestResource(ctx context.Context, who Actor, in ResourceChange) (ResourceRequest, Resource, error) {
 	var req ResourceRequest
 	var res Resource
-	switch in.RequestType {
-	case ResourceAdminAdd, ResourceAdminUpdate, ResourceAdminRemove:
-	default:
-		return req, res, Ec(KindInvalid, "InvalidEnumValue", "requestType '%s' is not valid; use adminAdd, adminUpdate or adminRemove", in.RequestType)
-	}
-	if in.CatalogID == "" {
-		return req, res, invalid("catalog.id is required: say which catalog the resource goes to")
-	}
 	err := s.write(ctx, who, func(tx *op) error {
-		c, err := tx.Catalogs().Get(ctx, in.CatalogID)
+		if in.CatalogID == "" {
+			if err := tx.authorizeAnywhere(ActManageCatalog); err != nil {
+				return err
+			}
+			return invalid("catalog.id is required: say which catalog the resource goes to")
+		}
+		c, err := catalogAs(ctx, tx, ActManageCatalog, in.CatalogID)
 		if err != nil {
 			return err
 		}
-		if err := tx.authorize(ActManageCatalog, catalogTarget(c)); err != nil {
-			return err
+		switch in.RequestType {
+		case ResourceAdminAdd, ResourceAdminUpdate, ResourceAdminRemove:
+		default:
+			return Ec(KindInvalid, "InvalidEnumValue", "requestType '%s' is not valid; use adminAdd, adminUpdate or adminRemove", in.RequestType)
 		}
 		switch in.RequestType {
 		case ResourceAdminAdd:

@@ -387,11 +387,11 @@ func roleRef(b body) (access.RoleRef, error) {
 	if err := decodeInto(b, &in); err != nil {
 		return access.RoleRef{}, err
 	}
-	if in.Role == nil {
-		return access.RoleRef{}, badRequest("role is required: {\"role\": {\"id\": …} or {\"originId\": \"Member_<groupId>\", \"originSystem\": \"AadGroup\"}}")
+	var ref access.RoleRef // the service says when the role is missing
+	if in.Role != nil {
+		ref = access.RoleRef{RoleID: in.Role.ID, RoleOriginID: in.Role.OriginID, OriginSystem: in.Role.OriginSystem}
 	}
-	ref := access.RoleRef{RoleID: in.Role.ID, RoleOriginID: in.Role.OriginID, OriginSystem: in.Role.OriginSystem}
-	if in.Role.Resource != nil {
+	if in.Role != nil && in.Role.Resource != nil {
 		ref.ResourceID, ref.ResourceOriginID = in.Role.Resource.ID, in.Role.Resource.OriginID
 		if ref.OriginSystem == "" {
 			ref.OriginSystem = in.Role.Resource.OriginSystem
@@ -424,7 +424,11 @@ func (a *API) postResourceRequest(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	if in.Resource == nil {
-		return badRequest("resource is required: {\"originId\": \"<object id>\", \"originSystem\": \"AadGroup\"}")
+		in.Resource = &struct {
+			ID           string `json:"id"`
+			OriginID     string `json:"originId"`
+			OriginSystem string `json:"originSystem"`
+		}{} // the service says that the resource is missing, after it authorized
 	}
 	ch := access.ResourceChange{RequestType: in.RequestType, OriginSystem: in.Resource.OriginSystem, OriginID: in.Resource.OriginID}
 	if len(ch.RequestType) > 5 && strings.HasPrefix(strings.ToLower(ch.RequestType), "admin") {
