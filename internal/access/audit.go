@@ -105,14 +105,14 @@ func (q AuditQuery) Validate() error {
 // Audit returns the audit entries that q selects (RPT-2). Reading the audit log is a
 // tenant-wide right (ActReadAudit).
 func (s *Service) Audit(ctx context.Context, who Actor, q AuditQuery) ([]AuditEntry, error) {
-	if err := who.Authorize(ActReadAudit, Target{}); err != nil {
-		return nil, err
-	}
-	if err := q.Validate(); err != nil {
-		return nil, err
-	}
 	var out []AuditEntry
-	err := s.readUngated(ctx, func(tx Tx) error {
+	err := s.read(ctx, who, func(tx *op) error {
+		if err := tx.authorize(ActReadAudit, Target{}); err != nil {
+			return err
+		}
+		if err := q.Validate(); err != nil {
+			return err
+		}
 		var err error
 		out, err = tx.AuditLog(ctx, q)
 		return err

@@ -102,7 +102,7 @@ func assignmentMailsOff(ctx context.Context, tx Tx, policyID string) bool {
 // it worked on.
 func (s *Service) SendMail(ctx context.Context, limit int) (int, error) {
 	var batch []Message
-	err := s.writeUngated(ctx, func(tx Tx) error {
+	err := s.system(ctx, func(tx Tx) error {
 		batch = batch[:0]
 		now := s.clock.Now()
 		due, err := tx.Messages().Slice(ctx, Window{Limit: limit}, ByDue(now))
@@ -161,7 +161,7 @@ func (s *Service) SendMail(ctx context.Context, limit int) (int, error) {
 		next := now.Add(MailRetry.backoff(m.Attempts))
 		m.Due = &next
 	}
-	err = s.writeUngated(ctx, func(tx Tx) error {
+	err = s.system(ctx, func(tx Tx) error {
 		for i := range batch {
 			m := batch[i]
 			cur, err := tx.Messages().Get(ctx, m.ID)
@@ -182,7 +182,7 @@ func (s *Service) SendMail(ctx context.Context, limit int) (int, error) {
 // without either, or deleted, are left out.
 func (s *Service) recipients(ctx context.Context, ids []string) ([]Recipient, error) {
 	var out []Recipient
-	err := s.readUngated(ctx, func(tx Tx) error {
+	err := s.systemRead(ctx, func(tx Tx) error {
 		for _, id := range ids {
 			u, err := tx.Users().Get(ctx, id)
 			if IsKind(err, KindNotFound) {
@@ -207,11 +207,11 @@ func (s *Service) recipients(ctx context.Context, ids []string) ([]Recipient, er
 // ListMessages returns the outbox (NOT-1: every send is recorded and visible), newest
 // last, optionally only one state, for administrators who may read assignments.
 func (s *Service) ListMessages(ctx context.Context, who Actor, state string) ([]Message, error) {
-	if err := who.Authorize(ActReadAssignments, Target{}); err != nil {
-		return nil, err
-	}
 	var out []Message
-	err := s.readUngated(ctx, func(tx Tx) error {
+	err := s.read(ctx, who, func(tx *op) error {
+		if err := tx.authorize(ActReadAssignments, Target{}); err != nil {
+			return err
+		}
 		var keys []Key
 		if state != "" {
 			keys = append(keys, By(KeyState, state))
@@ -225,20 +225,22 @@ func (s *Service) ListMessages(ctx context.Context, who Actor, state string) ([]
 
 // RetryMessage sends a failed or skipped message again.
 func (s *Service) RetryMessage(ctx context.Context, who Actor, id string) (Message, error) {
-	if err := who.Authorize(ActManageAssignments, Target{}); err != nil {
-		return Message{}, err
-	}
-	m, err := updateUngated(ctx, s,
-		func(tx Tx) (Message, error) { return tx.Messages().Get(ctx, id) },
-		func(_ Tx, m *Message) error {
+	m, err := update(ctx, s, who,
+		func(tx *op) (Message, error) {
+			if err := tx.authorize(ActManageAssignments, Target{}); err != nil {
+				return Message{}, err
+			}
+			return tx.Messages().Get(ctx, id)
+		},
+		func(tx *op, m *Message) error {
 			if m.State == MsgSent {
 				return Ec(KindFailedPrecondition, "AlreadySent", "message '%s' was sent on %s", m.ID, m.SentAt.Format(time.RFC3339))
 			}
-			now := s.clock.Now()
+			now := tx.now
 			m.State, m.Due, m.FirstFailed = MsgPending, &now, nil
 			return nil
 		},
-		func(tx Tx, m *Message) error { return tx.Messages().Put(ctx, m) })
+		func(tx *op, m *Message) error { return tx.Messages().Put(ctx, m) })
 	if err == nil {
 		s.kick()
 	}

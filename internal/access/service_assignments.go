@@ -4,32 +4,35 @@ import "context"
 
 // assignmentAs loads an assignment the actor may see: their own, or any in a catalog where
 // they may read assignments.
-func assignmentAs(ctx context.Context, tx Tx, who Actor, id string) (Assignment, error) {
+func assignmentAs(ctx context.Context, tx *op, id string) (Assignment, error) {
 	a, err := tx.Assignments().Get(ctx, id)
 	if err != nil {
 		return Assignment{}, err
 	}
-	if canSeeAssignment(ctx, tx, who, &a) {
+	if canSeeAssignment(ctx, tx, &a) {
 		return a, nil
 	}
 	return Assignment{}, notFound("access package assignment", id)
 }
 
-func canSeeAssignment(ctx context.Context, tx Tx, who Actor, a *Assignment) bool {
-	if who.UserID != "" && who.UserID == a.TargetID {
+// canSeeAssignment is the visibility of an assignment: its target, and administrators who
+// may read assignments in its catalog (ActReadAssignments; reading the catalog or its
+// packages is not enough).
+func canSeeAssignment(ctx context.Context, tx *op, a *Assignment) bool {
+	if tx.self(a.TargetID) {
 		return true
 	}
 	t := Target{CatalogID: a.CatalogID}
 	if c, err := tx.Catalogs().Get(ctx, a.CatalogID); err == nil {
 		t = catalogTarget(c)
 	}
-	return who.Can(ActReadAssignments, t)
+	return tx.can(ActReadAssignments, t)
 }
 
 // GetAssignment returns an assignment the actor may see.
 func (s *Service) GetAssignment(ctx context.Context, who Actor, id string) (Assignment, error) {
 	var out Assignment
-	err := s.readUngated(ctx, func(tx Tx) error { var err error; out, err = assignmentAs(ctx, tx, who, id); return err })
+	err := s.read(ctx, who, func(tx *op) error { var err error; out, err = assignmentAs(ctx, tx, id); return err })
 	return out, err
 }
 
@@ -52,17 +55,18 @@ func (f AssignmentFilter) keys() []Key {
 // ListAssignments returns the assignments the actor may see that match the filter.
 func (s *Service) ListAssignments(ctx context.Context, who Actor, f AssignmentFilter) ([]Assignment, error) {
 	var out []Assignment
-	err := s.readUngated(ctx, func(tx Tx) error {
+	err := s.read(ctx, who, func(tx *op) error {
+		wide := tx.can(ActReadAssignments, Target{}) // decides even when there is no assignment
 		all, err := tx.Assignments().List(ctx, f.keys()...)
 		if err != nil {
 			return err
 		}
-		if who.Can(ActReadAssignments, Target{}) {
+		if wide {
 			out = all
 			return nil
 		}
 		for i := range all {
-			if canSeeAssignment(ctx, tx, who, &all[i]) {
+			if canSeeAssignment(ctx, tx, &all[i]) {
 				out = append(out, all[i])
 			}
 		}
@@ -81,8 +85,8 @@ func (s *Service) MyAssignments(ctx context.Context, who Actor) ([]Assignment, e
 // (ASG-5, REQ-6).
 func (s *Service) AssignmentRoles(ctx context.Context, who Actor, id string) ([]RoleState, error) {
 	var out []RoleState
-	err := s.readUngated(ctx, func(tx Tx) error {
-		a, err := assignmentAs(ctx, tx, who, id)
+	err := s.read(ctx, who, func(tx *op) error {
+		a, err := assignmentAs(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -110,28 +114,81 @@ func activeAssignments(ctx context.Context, tx Tx, key string, id string) (int, 
 	return tx.Assignments().Count(ctx, By(key, id), By(KeyActive, "1"))
 }
 
-// SubjectOf returns the user an assignment or request is for, with the connected
-// organization they belong to (Graph's accessPackageSubject). Callers have already shown
-// the actor may see that assignment or request; a deleted user is returned as stored.
-func (s *Service) SubjectOf(ctx context.Context, userID string) (User, *ConnectedOrganization, error) {
-	var u User
-	var org *ConnectedOrganization
-	err := s.readUngated(ctx, func(tx Tx) error {
-		var err error
-		if u, err = tx.Users().Get(ctx, userID); err != nil {
+// The expansions of a request or an assignment ($expand=accessPackage, requestor, target):
+// each shows the package or the subject only to someone who may see that request or
+// assignment (the rule of GetRequest and GetAssignment). A requestor may not read
+// packages in general, but sees the package of their own request.
+
+// RequestPackage returns the package of a request the actor may see.
+func (s *Service) RequestPackage(ctx context.Context, who Actor, requestID string) (Package, error) {
+	var p Package
+	err := s.read(ctx, who, func(tx *op) error {
+		r, err := requestAs(ctx, tx, requestID)
+		if err != nil {
 			return err
 		}
-		orgs, err := tx.ConnectedOrganizations().List(ctx)
-		org = OrgOf(u, orgs)
+		p, err = tx.Packages().Get(ctx, r.PackageID)
+		return err
+	})
+	return p, err
+}
+
+// AssignmentPackage returns the package of an assignment the actor may see.
+func (s *Service) AssignmentPackage(ctx context.Context, who Actor, assignmentID string) (Package, error) {
+	var p Package
+	err := s.read(ctx, who, func(tx *op) error {
+		a, err := assignmentAs(ctx, tx, assignmentID)
+		if err != nil {
+			return err
+		}
+		p, err = tx.Packages().Get(ctx, a.PackageID)
+		return err
+	})
+	return p, err
+}
+
+// RequestSubject returns the user a request the actor may see is for, with the connected
+// organization they belong to (Graph's accessPackageSubject); a deleted user is returned
+// as stored.
+func (s *Service) RequestSubject(ctx context.Context, who Actor, requestID string) (User, *ConnectedOrganization, error) {
+	var u User
+	var org *ConnectedOrganization
+	err := s.read(ctx, who, func(tx *op) error {
+		r, err := requestAs(ctx, tx, requestID)
+		if err != nil {
+			return err
+		}
+		u, org, err = subjectUser(ctx, tx, r.TargetID)
 		return err
 	})
 	return u, org, err
 }
 
-// PackageOf returns the package of an assignment or request the caller has already been
-// allowed to see (a requestor may not read packages in general, but sees their own).
-func (s *Service) PackageOf(ctx context.Context, id string) (Package, error) {
-	var p Package
-	err := s.readUngated(ctx, func(tx Tx) error { var err error; p, err = tx.Packages().Get(ctx, id); return err })
-	return p, err
+// AssignmentSubject returns the user an assignment the actor may see is for, as
+// RequestSubject does for a request.
+func (s *Service) AssignmentSubject(ctx context.Context, who Actor, assignmentID string) (User, *ConnectedOrganization, error) {
+	var u User
+	var org *ConnectedOrganization
+	err := s.read(ctx, who, func(tx *op) error {
+		a, err := assignmentAs(ctx, tx, assignmentID)
+		if err != nil {
+			return err
+		}
+		u, org, err = subjectUser(ctx, tx, a.TargetID)
+		return err
+	})
+	return u, org, err
+}
+
+// subjectUser loads a user as stored (deleted or not) with their connected organization.
+func subjectUser(ctx context.Context, tx Tx, userID string) (User, *ConnectedOrganization, error) {
+	u, err := tx.Users().Get(ctx, userID)
+	if err != nil {
+		return User{}, nil, err
+	}
+	orgs, err := tx.ConnectedOrganizations().List(ctx)
+	if err != nil {
+		return User{}, nil, err
+	}
+	return u, OrgOf(u, orgs), nil
 }

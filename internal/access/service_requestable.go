@@ -30,8 +30,9 @@ func openFor(c Catalog, s Subject) bool {
 // they are requestable through their portal link (AP-2).
 func (s *Service) ApplicablePolicies(ctx context.Context, who Actor, pkgID string) ([]Policy, error) {
 	var out []Policy
-	err := s.readUngated(ctx, func(tx Tx) error {
-		sub, err := subjectOf(ctx, tx, who.UserID)
+	err := s.read(ctx, who, func(tx *op) error {
+		tx.allow("self-service: the caller's own eligibility; only the policies that offer the package to them are returned (AP-2: hidden packages too, through their portal link)")
+		sub, err := subjectOf(ctx, tx, tx.who.UserID)
 		if err != nil {
 			return err
 		}
@@ -54,8 +55,9 @@ func (s *Service) ApplicablePolicies(ctx context.Context, who Actor, pkgID strin
 // are listed (not hidden, AP-2): Graph's filterByCurrentUser(on='allowedRequestor').
 func (s *Service) RequestablePackages(ctx context.Context, who Actor) ([]Package, error) {
 	var out []Package
-	err := s.readUngated(ctx, func(tx Tx) error {
-		sub, err := subjectOf(ctx, tx, who.UserID)
+	err := s.read(ctx, who, func(tx *op) error {
+		tx.allow("self-service: the packages the caller may request for themselves, by their own eligibility")
+		sub, err := subjectOf(ctx, tx, tx.who.UserID)
 		if err != nil {
 			return err
 		}

@@ -30,16 +30,15 @@ func (s *Service) SubmitRequest(ctx context.Context, who Actor, in RequestInput)
 		return Request{}, invalid("requestType '%s' is not supported; use one of userAdd, userUpdate (or userExtend), userRemove, adminAdd, adminUpdate, adminRemove", in.RequestType)
 	}
 	var out Request
-	err := s.writeUngated(ctx, func(tx Tx) error {
-		now := s.clock.Now()
+	err := s.write(ctx, who, func(tx *op) error {
 		var err error
 		switch typ {
 		case ReqUserAdd, ReqAdminAdd:
-			out, err = s.submitAdd(ctx, tx, who, typ, in, now)
+			out, err = s.submitAdd(ctx, tx, typ, in)
 		case ReqUserUpdate, ReqAdminUpdate:
-			out, err = s.submitUpdate(ctx, tx, who, typ, in, now)
+			out, err = s.submitUpdate(ctx, tx, typ, in)
 		default:
-			out, err = s.submitRemove(ctx, tx, who, typ, in, now)
+			out, err = s.submitRemove(ctx, tx, typ, in)
 		}
 		return err
 	})
@@ -49,7 +48,8 @@ func (s *Service) SubmitRequest(ctx context.Context, who Actor, in RequestInput)
 	return out, err
 }
 
-func (s *Service) submitAdd(ctx context.Context, tx Tx, who Actor, typ string, in RequestInput, now time.Time) (Request, error) {
+func (s *Service) submitAdd(ctx context.Context, tx *op, typ string, in RequestInput) (Request, error) {
+	who, now := tx.who, tx.now
 	if in.PackageID == "" {
 		return Request{}, invalid("assignment.accessPackageId is required: say which access package you request")
 	}
@@ -61,14 +61,16 @@ func (s *Service) submitAdd(ctx context.Context, tx Tx, who Actor, typ string, i
 	if err != nil {
 		return Request{}, err
 	}
+	t := catalogTarget(c)
+	t.PackageName = p.DisplayName
 	var pol Policy
 	var sub Subject
 	if typ == ReqUserAdd {
-		if who.UserID == "" {
+		if !tx.self(who.UserID) { // self-service: the caller asks for themselves
 			return Request{}, invalid("a userAdd request is made by a signed-in user for themselves")
 		}
 		if in.TargetID != "" && in.TargetID != who.UserID {
-			return Request{}, Ec(KindForbidden, "Forbidden", "a userAdd request asks access for yourself; to assign someone else use requestType adminAdd, which needs the Access package assignment manager role")
+			return Request{}, userAddForOther(tx, t)
 		}
 		if sub, err = subjectOf(ctx, tx, who.UserID); err != nil {
 			return Request{}, err
@@ -87,9 +89,7 @@ func (s *Service) submitAdd(ctx context.Context, tx Tx, who Actor, typ string, i
 			return Request{}, err
 		}
 	} else {
-		t := catalogTarget(c)
-		t.PackageName = p.DisplayName
-		if err := who.Authorize(ActManageAssignments, t); err != nil {
+		if err := tx.authorize(ActManageAssignments, t); err != nil {
 			return Request{}, err
 		}
 		if in.TargetID == "" {
@@ -135,6 +135,17 @@ func (s *Service) submitAdd(ctx context.Context, tx Tx, who Actor, typ string, i
 		return Request{}, err
 	}
 	return req, tx.Requests().Put(ctx, &req)
+}
+
+// userAddForOther is the refusal of a userAdd request whose target is someone else
+// (ADM-2): userAdd is for the caller themselves; assigning someone else is an adminAdd,
+// which needs a role that allows managing assignments in the package's catalog, named here.
+func userAddForOther(tx *op, t Target) error {
+	const why = "a userAdd request asks access for yourself; assigning someone else is an adminAdd request (requestType adminAdd with assignment.targetId and assignment.assignmentPolicyId)"
+	if err := tx.authorize(ActManageAssignments, t); err != nil {
+		return Ec(KindForbidden, "Forbidden", "%s, which needs one of the roles that allow it. %s", why, err.Error())
+	}
+	return Ec(KindForbidden, "Forbidden", "%s; you may make it in %s, so send the request again as adminAdd", why, t)
 }
 
 // choosePolicy picks the policy of a self-request: the one named, which must be among
@@ -395,8 +406,9 @@ func (s *Service) settle(ctx context.Context, tx Tx, a *Assignment, req *Request
 }
 
 // submitUpdate accepts an extension or change of an existing assignment (POL-7, REQ-1).
-func (s *Service) submitUpdate(ctx context.Context, tx Tx, who Actor, typ string, in RequestInput, now time.Time) (Request, error) {
-	a, p, c, err := s.assignmentFor(ctx, tx, who, typ, in)
+func (s *Service) submitUpdate(ctx context.Context, tx *op, typ string, in RequestInput) (Request, error) {
+	who, now := tx.who, tx.now
+	a, p, c, err := s.assignmentFor(ctx, tx, typ, in)
 	if err != nil {
 		return Request{}, err
 	}
@@ -448,8 +460,9 @@ func (s *Service) submitUpdate(ctx context.Context, tx Tx, who Actor, typ string
 }
 
 // submitRemove accepts giving up (userRemove) or removing (adminRemove) an assignment.
-func (s *Service) submitRemove(ctx context.Context, tx Tx, who Actor, typ string, in RequestInput, now time.Time) (Request, error) {
-	a, p, c, err := s.assignmentFor(ctx, tx, who, typ, in)
+func (s *Service) submitRemove(ctx context.Context, tx *op, typ string, in RequestInput) (Request, error) {
+	who, now := tx.who, tx.now
+	a, p, c, err := s.assignmentFor(ctx, tx, typ, in)
 	if err != nil {
 		return Request{}, err
 	}
@@ -472,7 +485,7 @@ func (s *Service) submitRemove(ctx context.Context, tx Tx, who Actor, typ string
 // assignmentFor loads the active assignment an update or removal is about and checks that
 // the actor may ask: the user themselves for user* types, an assignment manager for
 // admin* types.
-func (s *Service) assignmentFor(ctx context.Context, tx Tx, who Actor, typ string, in RequestInput) (Assignment, Package, Catalog, error) {
+func (s *Service) assignmentFor(ctx context.Context, tx *op, typ string, in RequestInput) (Assignment, Package, Catalog, error) {
 	if in.AssignmentID == "" {
 		return Assignment{}, Package{}, Catalog{}, invalid("assignment.id is required: say which assignment to %s", cond(strings.HasSuffix(typ, "Remove"), "remove", "extend"))
 	}
@@ -491,13 +504,13 @@ func (s *Service) assignmentFor(ctx context.Context, tx Tx, who Actor, typ strin
 	t := catalogTarget(c)
 	t.PackageName = p.DisplayName
 	if strings.HasPrefix(typ, "user") {
-		if a.TargetID != who.UserID {
-			if who.Can(ActReadAssignments, t) {
+		if !tx.self(a.TargetID) {
+			if tx.can(ActReadAssignments, t) {
 				return Assignment{}, Package{}, Catalog{}, Ec(KindForbidden, "Forbidden", "assignment '%s' is not yours; an assignment manager uses requestType %s instead", a.ID, strings.Replace(typ, "user", "admin", 1))
 			}
 			return Assignment{}, Package{}, Catalog{}, notFound("access package assignment", a.ID)
 		}
-	} else if err := who.Authorize(ActManageAssignments, t); err != nil {
+	} else if err := tx.authorize(ActManageAssignments, t); err != nil {
 		return Assignment{}, Package{}, Catalog{}, err
 	}
 	if !a.Active() {
@@ -524,18 +537,25 @@ func pendingFor(ctx context.Context, tx Tx, a Assignment) error {
 // decision wins; a concurrent or later second decision on the same stage gets a Conflict.
 // Approving the last stage sends the request on to delivery; a denial ends it.
 func (s *Service) Decide(ctx context.Context, who Actor, requestID, stageID string, d Decision) (Request, error) {
-	out, err := updateUngated(ctx, s,
-		func(tx Tx) (Request, error) { return tx.Requests().Get(ctx, requestID) },
-		func(tx Tx, req *Request) error {
-			if !req.WasApprover(who.UserID) {
-				return notFound("approval", requestID) // not shown to exist (POL-11)
+	out, err := update(ctx, s, who,
+		func(tx *op) (Request, error) {
+			r, err := tx.Requests().Get(ctx, requestID)
+			if err != nil {
+				return Request{}, err
 			}
+			if tx.who.UserID == "" || !r.WasApprover(tx.who.UserID) {
+				return Request{}, notFound("approval", requestID) // not shown to exist (POL-11)
+			}
+			tx.allow("an approver of the request decides it: approvers come from the request's policy, not from roles (POL-3, POL-11)")
+			return r, nil
+		},
+		func(tx *op, req *Request) error {
 			pol, err := tx.PolicyVersion(ctx, req.PolicyID, req.PolicyVersion)
 			if err != nil {
 				return err
 			}
-			now := s.clock.Now()
-			next, err := req.decide(now, who, stageID, d, &pol)
+			now := tx.now
+			next, err := req.decide(now, tx.who, stageID, d, &pol)
 			if err != nil {
 				return err
 			}
@@ -562,7 +582,7 @@ func (s *Service) Decide(ctx context.Context, who Actor, requestID, stageID stri
 			}
 			return s.approved(ctx, tx, req, now, "Ready to fulfill access package assignment request")
 		},
-		func(tx Tx, req *Request) error { return tx.Requests().Put(ctx, req) })
+		func(tx *op, req *Request) error { return tx.Requests().Put(ctx, req) })
 	if err == nil {
 		s.kick()
 	}
@@ -572,18 +592,36 @@ func (s *Service) Decide(ctx context.Context, who Actor, requestID, stageID stri
 // CancelRequest cancels a pending request, or one whose delivery failed (REQ-5). The
 // requestor (or target) may cancel their own; assignment managers any in their catalogs.
 // Canceling a failed add request ends its assignment, revoking whatever was delivered.
+// A request that was already past canceling when read is refused as invalid; one that
+// was decided (or moved on) between the read and the write is a Conflict that says what
+// it became.
 func (s *Service) CancelRequest(ctx context.Context, who Actor, id string) (Request, error) {
-	out, err := updateUngated(ctx, s,
-		func(tx Tx) (Request, error) { return requestAs(ctx, tx, who, id) },
-		func(tx Tx, req *Request) error {
-			if who.UserID != req.TargetID && who.UserID != req.RequestorID {
-				if err := who.Authorize(ActManageAssignments, requestTarget(ctx, tx, req)); err != nil {
-					return err
+	seen := "" // the state of the request when it was first read
+	out, err := update(ctx, s, who,
+		func(tx *op) (Request, error) {
+			r, err := requestAs(ctx, tx, id)
+			if err != nil {
+				return Request{}, err
+			}
+			if !tx.self(r.TargetID) && !tx.self(r.RequestorID) {
+				if err := tx.authorize(ActManageAssignments, requestTarget(ctx, tx, &r)); err != nil {
+					return Request{}, err
 				}
 			}
-			now := s.clock.Now()
+			if seen == "" {
+				seen = r.State
+			}
+			return r, nil
+		},
+		func(tx *op, req *Request) error {
+			now := tx.now
 			failed := req.State == StateDeliveryFailed
-			if err := req.cancel(now, who); err != nil {
+			if err := req.cancel(now, tx.who); err != nil {
+				if req.State != seen {
+					return Ec(KindConflict, "RequestJustDecided",
+						"request '%s' was just decided while you canceled it: it was %s when you asked and is now %s, which cannot be canceled (REQ-5); read it again to see what happened",
+						req.ID, seen, req.State)
+				}
 				return err
 			}
 			if failed && req.IsAdd() && req.AssignmentID != "" {
@@ -594,7 +632,7 @@ func (s *Service) CancelRequest(ctx context.Context, who Actor, id string) (Requ
 			}
 			return nil
 		},
-		func(tx Tx, req *Request) error { return tx.Requests().Put(ctx, req) })
+		func(tx *op, req *Request) error { return tx.Requests().Put(ctx, req) })
 	if err == nil {
 		s.kick()
 	}
@@ -615,28 +653,31 @@ func requestTarget(ctx context.Context, tx Tx, r *Request) Target {
 
 // requestAs loads a request the actor may see: their own (as target or requestor), one
 // they approve or approved, or any in a catalog where they may read assignments.
-func requestAs(ctx context.Context, tx Tx, who Actor, id string) (Request, error) {
+func requestAs(ctx context.Context, tx *op, id string) (Request, error) {
 	r, err := tx.Requests().Get(ctx, id)
 	if err != nil {
 		return Request{}, err
 	}
-	if canSeeRequest(ctx, tx, who, &r) {
+	if canSeeRequest(ctx, tx, &r) {
 		return r, nil
 	}
 	return Request{}, notFound("access package assignment request", id)
 }
 
-func canSeeRequest(ctx context.Context, tx Tx, who Actor, r *Request) bool {
-	if who.UserID != "" && (who.UserID == r.TargetID || who.UserID == r.RequestorID || r.WasApprover(who.UserID)) {
+// canSeeRequest is the visibility of a request: its target, its requestor, its approvers,
+// and administrators who may read assignments in its catalog (ActReadAssignments; reading
+// the catalog or its packages is not enough).
+func canSeeRequest(ctx context.Context, tx *op, r *Request) bool {
+	if tx.self(r.TargetID) || tx.self(r.RequestorID) || (tx.who.UserID != "" && r.WasApprover(tx.who.UserID)) {
 		return true
 	}
-	return who.Can(ActReadAssignments, requestTarget(ctx, tx, r))
+	return tx.can(ActReadAssignments, requestTarget(ctx, tx, r))
 }
 
 // GetRequest returns a request the actor may see.
 func (s *Service) GetRequest(ctx context.Context, who Actor, id string) (Request, error) {
 	var out Request
-	err := s.readUngated(ctx, func(tx Tx) error { var err error; out, err = requestAs(ctx, tx, who, id); return err })
+	err := s.read(ctx, who, func(tx *op) error { var err error; out, err = requestAs(ctx, tx, id); return err })
 	return out, err
 }
 
@@ -644,18 +685,18 @@ func (s *Service) GetRequest(ctx context.Context, who Actor, id string) (Request
 // reader), optionally only those of one state.
 func (s *Service) ListRequests(ctx context.Context, who Actor, state string) ([]Request, error) {
 	var out []Request
-	err := s.readUngated(ctx, func(tx Tx) error {
+	err := s.read(ctx, who, func(tx *op) error {
 		var keys []Key
 		if state != "" {
 			keys = append(keys, By(KeyState, state))
 		}
+		wide := tx.can(ActReadAssignments, Target{}) // decides even when there is no request
 		all, err := tx.Requests().List(ctx, keys...)
 		if err != nil {
 			return err
 		}
-		wide := who.Can(ActReadAssignments, Target{})
 		for i := range all {
-			if wide || canSeeRequest(ctx, tx, who, &all[i]) {
+			if wide || canSeeRequest(ctx, tx, &all[i]) {
 				out = append(out, all[i])
 			}
 		}
@@ -676,15 +717,16 @@ const (
 // A requestor never finds their own request as an approver (POL-11).
 func (s *Service) MyRequests(ctx context.Context, who Actor, on string) ([]Request, error) {
 	var out []Request
-	err := s.readUngated(ctx, func(tx Tx) error {
+	err := s.read(ctx, who, func(tx *op) error {
+		tx.allow("self-service: the requests are selected by the caller's own id (as target, requestor or approver)")
 		var err error
 		switch on {
 		case OnTarget:
-			out, err = tx.Requests().List(ctx, By(KeyTarget, who.UserID))
+			out, err = tx.Requests().List(ctx, By(KeyTarget, tx.who.UserID))
 		case OnCreatedBy:
-			out, err = tx.Requests().List(ctx, By(KeyRequestor, who.UserID))
+			out, err = tx.Requests().List(ctx, By(KeyRequestor, tx.who.UserID))
 		case OnApprover:
-			out, err = approvalsOf(ctx, tx, who)
+			out, err = approvalsOf(ctx, tx, tx.who.UserID)
 		default:
 			err = invalid("filterByCurrentUser on '%s' is not supported; use target, createdBy or approver", on)
 		}
@@ -693,15 +735,15 @@ func (s *Service) MyRequests(ctx context.Context, who Actor, on string) ([]Reque
 	return out, err
 }
 
-// approvalsOf lists the pending requests the actor may decide.
-func approvalsOf(ctx context.Context, tx Tx, who Actor) ([]Request, error) {
+// approvalsOf lists the pending requests a user may decide.
+func approvalsOf(ctx context.Context, tx Tx, userID string) ([]Request, error) {
 	pending, err := tx.Requests().List(ctx, By(KeyState, StatePendingApproval))
 	if err != nil {
 		return nil, err
 	}
 	var out []Request
 	for _, r := range pending {
-		if r.WasApprover(who.UserID) {
+		if r.WasApprover(userID) {
 			out = append(out, r)
 		}
 	}
@@ -713,13 +755,14 @@ func approvalsOf(ctx context.Context, tx Tx, who Actor) ([]Request, error) {
 // unless it is their own.
 func (s *Service) GetApproval(ctx context.Context, who Actor, id string) (Request, error) {
 	var out Request
-	err := s.readUngated(ctx, func(tx Tx) error {
+	err := s.read(ctx, who, func(tx *op) error {
 		r, err := tx.Requests().Get(ctx, id)
 		if err != nil {
 			return err
 		}
-		own := who.UserID != "" && (who.UserID == r.TargetID || who.UserID == r.RequestorID)
-		if own || !(r.WasApprover(who.UserID) || who.Can(ActReadAssignments, requestTarget(ctx, tx, &r))) || len(r.Stages) == 0 {
+		own := tx.self(r.TargetID) || tx.self(r.RequestorID)
+		approver := tx.who.UserID != "" && r.WasApprover(tx.who.UserID)
+		if own || !(approver || tx.can(ActReadAssignments, requestTarget(ctx, tx, &r))) || len(r.Stages) == 0 {
 			return notFound("approval", id)
 		}
 		out = r

@@ -372,9 +372,12 @@ func (a *API) exportAssignments(w http.ResponseWriter, r *http.Request) error {
 		return t.Format(time.RFC3339)
 	}
 	for _, x := range list {
-		pkg := name("p", x.PackageID, func() (string, error) { p, err := a.svc.PackageOf(r.Context(), x.PackageID); return p.DisplayName, err })
+		pkg := name("p", x.PackageID, func() (string, error) {
+			p, err := a.svc.AssignmentPackage(r.Context(), who, x.ID)
+			return p.DisplayName, err
+		})
 		user := name("u", x.TargetID, func() (string, error) {
-			u, _, err := a.svc.SubjectOf(r.Context(), x.TargetID)
+			u, _, err := a.svc.AssignmentSubject(r.Context(), who, x.ID)
 			return u.UserPrincipalName, err
 		})
 		start := x.Start

@@ -41,32 +41,35 @@ func (a *API) requestTypes(t *types) {
 	t.approvalStage = newType("approvalStage", stageView{}, nil)
 	t.subject = newType("accessPackageSubject", subjectView{}, nil)
 
-	subject := func(ctx context.Context, who access.Actor, id string, q odata.Query) (any, error) {
-		u, org, err := a.svc.SubjectOf(ctx, id)
-		if access.IsKind(err, access.KindNotFound) {
-			return nil, nil
-		} else if err != nil {
-			return nil, err
+	// The package and the subject of a request or assignment are shown to whoever may see
+	// that request or assignment: the service checks it again for the id being expanded.
+	type subjectFn func(context.Context, access.Actor, string) (access.User, *access.ConnectedOrganization, error)
+	subject := func(get subjectFn) expander {
+		return func(ctx context.Context, who access.Actor, it obj, q odata.Query) (any, error) {
+			u, org, err := get(ctx, who, str(it, "id"))
+			if access.IsKind(err, access.KindNotFound) {
+				return nil, nil
+			} else if err != nil {
+				return nil, err
+			}
+			return t.subject.render(ctx, who, toObj(subjectOf(u, org)), q)
 		}
-		return t.subject.render(ctx, who, toObj(subjectOf(u, org)), q)
 	}
-	pkg := func(ctx context.Context, who access.Actor, it obj, q odata.Query) (any, error) {
-		p, err := a.svc.PackageOf(ctx, str(it, "accessPackageId")) // the request or assignment is visible, so its package is
-		if access.IsKind(err, access.KindNotFound) {
-			return nil, nil
-		} else if err != nil {
-			return nil, err
+	pkg := func(get func(context.Context, access.Actor, string) (access.Package, error)) expander {
+		return func(ctx context.Context, who access.Actor, it obj, q odata.Query) (any, error) {
+			p, err := get(ctx, who, str(it, "id"))
+			if access.IsKind(err, access.KindNotFound) {
+				return nil, nil
+			} else if err != nil {
+				return nil, err
+			}
+			return t.accessPackage.render(ctx, who, toObj(p), q)
 		}
-		return t.accessPackage.render(ctx, who, toObj(p), q)
 	}
-	t.request.expand["accessPackage"] = pkg
-	t.assignment.expand["accessPackage"] = pkg
-	t.request.expand["requestor"] = func(ctx context.Context, who access.Actor, it obj, q odata.Query) (any, error) {
-		return subject(ctx, who, str(it, "targetId"), q)
-	}
-	t.assignment.expand["target"] = func(ctx context.Context, who access.Actor, it obj, q odata.Query) (any, error) {
-		return subject(ctx, who, str(it, "targetId"), q)
-	}
+	t.request.expand["accessPackage"] = pkg(a.svc.RequestPackage)
+	t.assignment.expand["accessPackage"] = pkg(a.svc.AssignmentPackage)
+	t.request.expand["requestor"] = subject(a.svc.RequestSubject)
+	t.assignment.expand["target"] = subject(a.svc.AssignmentSubject)
 	t.request.expand["assignment"] = func(ctx context.Context, who access.Actor, it obj, q odata.Query) (any, error) {
 		id := str(it, "assignmentId")
 		if id == "" {

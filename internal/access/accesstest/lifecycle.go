@@ -575,8 +575,12 @@ func runLifecycle(t *testing.T, open Opener) {
 		if ex.Requestable || !strings.Contains(ex.String(), "FAIL  "+access.CheckApprovers) {
 			t.Fatalf("self-approval only: %s", ex)
 		}
+		// Another member may not explain someone else: a package they could not open does not
+		// exist for them (p is for Team only), one they could open is forbidden (ADM-2).
 		_, otherA := w.User("other")
 		_, err = w.Svc.ExplainRequest(w.Ctx, otherA, blocked.ID, p.ID)
+		wantKind(t, err, access.KindNotFound)
+		_, err = w.Svc.ExplainRequest(w.Ctx, otherA, blocked.ID, self.ID)
 		wantKind(t, err, access.KindForbidden)
 	})
 
