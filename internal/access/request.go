@@ -255,6 +255,26 @@ const DefaultStageTimeout = 14 * 24 * time.Hour
 type Decision struct {
 	Approve       bool
 	Justification string
+	// Review, when not nil, is Graph's reviewResult as the approver sent it ("Approve" or
+	// "Deny", case-insensitive); it then decides Approve. It is read only after the
+	// approver has been recognised, so a stranger learns nothing from a bad value.
+	Review *string
+}
+
+// resolve returns d with Approve decided by Review when Review is set.
+func (d Decision) resolve() (Decision, error) {
+	if d.Review == nil {
+		return d, nil
+	}
+	switch strings.ToLower(*d.Review) {
+	case "approve", "approved":
+		d.Approve = true
+	case "deny", "denied":
+		d.Approve = false
+	default:
+		return d, Ec(KindInvalid, "BadRequest", "reviewResult must be Approve or Deny, not '%s'", *d.Review)
+	}
+	return d, nil
 }
 
 // decide applies an approver's decision to the current stage (POL-3, POL-11). It returns

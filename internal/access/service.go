@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"time"
 )
 
@@ -151,40 +150,4 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (Actor, error
 func HashToken(secret string) string {
 	sum := sha256.Sum256([]byte(secret))
 	return hex.EncodeToString(sum[:])
-}
-
-// read and write run fn in a transaction of the service's store.
-func (s *Service) readUngated(ctx context.Context, fn func(Tx) error) error {
-	return s.store.Read(ctx, fn)
-}
-func (s *Service) writeUngated(ctx context.Context, fn func(Tx) error) error {
-	return s.store.Write(WithTime(ctx, s.clock.Now()), fn)
-}
-
-// update loads an object, applies change, and saves it with a version check, retrying
-// when a concurrent writer got there first (the change is re-applied to the fresh object,
-// so nothing is lost). change returns an error to abort.
-func updateUngated[T any](ctx context.Context, s *Service, load func(Tx) (T, error), change func(Tx, *T) error, save func(Tx, *T) error) (T, error) {
-	var out T
-	var err error
-	for attempt := 0; attempt < 3; attempt++ {
-		err = s.writeUngated(ctx, func(tx Tx) error {
-			v, err := load(tx)
-			if err != nil {
-				return err
-			}
-			if err := change(tx, &v); err != nil {
-				return err
-			}
-			if err := save(tx, &v); err != nil {
-				return err
-			}
-			out = v
-			return nil
-		})
-		if !errors.Is(err, ErrVersionConflict) {
-			return out, err
-		}
-	}
-	return out, err
 }

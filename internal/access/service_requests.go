@@ -550,6 +550,10 @@ func (s *Service) Decide(ctx context.Context, who Actor, requestID, stageID stri
 			return r, nil
 		},
 		func(tx *op, req *Request) error {
+			d, err := d.resolve()
+			if err != nil {
+				return err
+			}
 			pol, err := tx.PolicyVersion(ctx, req.PolicyID, req.PolicyVersion)
 			if err != nil {
 				return err

@@ -295,18 +295,11 @@ func decision(b body) (access.Decision, error) {
 	if err := decodeInto(b, &in); err != nil {
 		return access.Decision{}, err
 	}
-	d := access.Decision{}
+	d := access.Decision{Review: &in.ReviewResult}
 	if in.Justification != nil {
 		d.Justification = *in.Justification
 	}
-	switch strings.ToLower(in.ReviewResult) {
-	case "approve", "approved":
-		d.Approve = true
-	case "deny", "denied":
-	default:
-		return d, badRequest("reviewResult must be Approve or Deny, not '%s'", in.ReviewResult)
-	}
-	return d, nil
+	return d, nil // the service reads Review once it knows the caller is an approver
 }
 
 // keyValue returns the value of the named key, or "".
