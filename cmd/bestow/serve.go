@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/bestowhq/bestow/internal/access"
@@ -18,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
+	"golang.org/x/time/rate"
 )
 
 func newServe() *cobra.Command {
@@ -62,7 +64,22 @@ func newServe() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			srv := &http.Server{Handler: newHandler(svc, log), ReadHeaderTimeout: 10 * time.Second}
+			limits, err := limitsFromFlags(cmd)
+			if err != nil {
+				return err
+			}
+			api, metrics := newHandlers(svc, log, limits)
+			srv := newServer(cmd, api)
+			if maddr, _ := cmd.Flags().GetString("metrics-addr"); maddr != "" {
+				mln, err := net.Listen("tcp", maddr)
+				if err != nil {
+					return fmt.Errorf("--metrics-addr: %w", err)
+				}
+				msrv := newServer(cmd, metrics)
+				go func() { _ = msrv.Serve(mln) }()
+				defer msrv.Close()
+				log.Info("metrics listening", "addr", "http://"+mln.Addr().String()+"/metrics")
+			}
 			log.Info("bestow listening", "addr", "http://"+ln.Addr().String(), "version", version)
 			if withDemo {
 				db, _ := cmd.Flags().GetString("db")
@@ -97,18 +114,69 @@ func newServe() *cobra.Command {
 		"how often the worker looks for due work besides being woken by changes: approvals that time out, expiry, delivery retries (env BESTOW_WORKER_INTERVAL)")
 	cmd.Flags().Duration("delivery-lease", envDuration("BESTOW_DELIVERY_LEASE", access.DefaultLease),
 		"how long a worker's claim on a delivery lasts; after a crash, claimed deliveries are retried when it runs out (env BESTOW_DELIVERY_LEASE)")
+	cmd.Flags().String("metrics-addr", os.Getenv("BESTOW_METRICS_ADDR"),
+		"serve Prometheus /metrics on this separate address, for example 127.0.0.1:9090; off when empty, and never on --addr, since it shows the routes and process details (env BESTOW_METRICS_ADDR)")
+	cmd.Flags().Duration("read-timeout", envDuration("BESTOW_READ_TIMEOUT", time.Minute), "longest time to read a request, body included (env BESTOW_READ_TIMEOUT)")
+	cmd.Flags().Duration("write-timeout", envDuration("BESTOW_WRITE_TIMEOUT", 5*time.Minute), "longest time to write an answer, CSV exports included (env BESTOW_WRITE_TIMEOUT)")
+	cmd.Flags().Duration("idle-timeout", envDuration("BESTOW_IDLE_TIMEOUT", 2*time.Minute), "how long an idle keep-alive connection stays open (env BESTOW_IDLE_TIMEOUT)")
+	cmd.Flags().Float64("rate-limit", envFloat("BESTOW_RATE_LIMIT", float64(graphapi.DefaultLimits.PerUser)),
+		"requests per second each signed-in user may send (bursts of four seconds' worth); 0 turns it off; excess gets 429 with Retry-After (env BESTOW_RATE_LIMIT)")
+	cmd.Flags().Float64("address-rate-limit", envFloat("BESTOW_ADDRESS_RATE_LIMIT", float64(graphapi.DefaultLimits.PerAddress)),
+		"requests per second each client address may send; raise it behind a reverse proxy that hides client addresses; 0 turns it off (env BESTOW_ADDRESS_RATE_LIMIT)")
+	cmd.Flags().Int("failed-auth-limit", envInt("BESTOW_FAILED_AUTH_LIMIT", graphapi.DefaultLimits.FailedBurst),
+		"failed authentications an address may make per minute before it gets 429; 0 turns it off (env BESTOW_FAILED_AUTH_LIMIT)")
 	addMailFlags(cmd)
 	return cmd
 }
 
-// newHandler returns the server's HTTP handler: the API and /metrics.
-func newHandler(svc *access.Service, log *slog.Logger) http.Handler {
+// newServer returns an http.Server for h with the timeouts of the flags (SEC-4): slow
+// or idle clients do not hold connections for ever.
+func newServer(cmd *cobra.Command, h http.Handler) *http.Server {
+	rt, _ := cmd.Flags().GetDuration("read-timeout")
+	wt, _ := cmd.Flags().GetDuration("write-timeout")
+	it, _ := cmd.Flags().GetDuration("idle-timeout")
+	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: rt, WriteTimeout: wt, IdleTimeout: it, MaxHeaderBytes: 64 << 10}
+}
+
+// limitsFromFlags reads the rate limits (SEC-5).
+func limitsFromFlags(cmd *cobra.Command) (graphapi.Limits, error) {
+	perUser, _ := cmd.Flags().GetFloat64("rate-limit")
+	perAddr, _ := cmd.Flags().GetFloat64("address-rate-limit")
+	failed, _ := cmd.Flags().GetInt("failed-auth-limit")
+	if perUser < 0 || perAddr < 0 || failed < 0 {
+		return graphapi.Limits{}, fmt.Errorf("--rate-limit, --address-rate-limit and --failed-auth-limit must be 0 (off) or positive")
+	}
+	return graphapi.Limits{
+		PerUser: rate.Limit(perUser), UserBurst: int(max(1, 4*perUser)),
+		PerAddress: rate.Limit(perAddr), AddressBurst: int(max(1, 2*perAddr)),
+		FailedAuth: rate.Limit(float64(failed) / 60), FailedBurst: failed,
+	}, nil
+}
+
+// newHandlers returns the API's handler and, apart, the Prometheus /metrics handler.
+func newHandlers(svc *access.Service, log *slog.Logger, limits graphapi.Limits) (api, metrics http.Handler) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	mux.Handle("/", graphapi.New(svc, log, reg).Handler())
-	return mux
+	m := http.NewServeMux()
+	m.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	a := graphapi.New(svc, log, reg)
+	a.SetLimits(limits)
+	return a.Handler(), m
+}
+
+// envFloat and envInt read a number from the environment, or return def.
+func envFloat(name string, def float64) float64 {
+	if f, err := strconv.ParseFloat(os.Getenv(name), 64); err == nil {
+		return f
+	}
+	return def
+}
+
+func envInt(name string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(name)); err == nil {
+		return n
+	}
+	return def
 }
 
 // envDuration reads a duration from the environment, or returns def.

@@ -23,6 +23,9 @@ type API struct {
 	routes  []route
 	types   types
 	metrics *metrics
+
+	limits               Limits
+	users, addrs, failed *limiterSet
 }
 
 // route is one endpoint; the table drives both the mux and /openapi.json.
@@ -40,6 +43,7 @@ func New(svc *access.Service, log *slog.Logger, reg prometheus.Registerer) *API 
 	a.types = a.newTypes()
 	a.metrics = newMetrics(reg)
 	a.routes = append(a.routeTable(), a.auditRoutes()...)
+	a.SetLimits(DefaultLimits)
 	return a
 }
 
@@ -74,7 +78,7 @@ func (a *API) Handler() http.Handler {
 		a.writeError(w, r, access.Ec(access.KindNotFound, "Request_UnsupportedQuery",
 			"%s %s is not an endpoint of this server; /openapi.json lists them all", r.Method, r.URL.Path))
 	})
-	return a.recover(mux)
+	return a.recover(a.throttleAddress(mux))
 }
 
 type actorKey struct{}
@@ -93,6 +97,10 @@ func WithActor(ctx context.Context, who access.Actor) context.Context {
 
 func (a *API) authenticate(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		if over, wait := a.failed.exhausted(remoteAddress(r), time.Now()); over {
+			a.tooMany(w, r, wait, "too many failed authentications from this address")
+			return
+		}
 		tok, ok := bearer(r.Header.Get("Authorization"))
 		if !ok {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="bestow"`)
@@ -102,8 +110,15 @@ func (a *API) authenticate(next http.HandlerFunc) http.HandlerFunc {
 		}
 		who, err := a.svc.Authenticate(r.Context(), tok)
 		if err != nil {
+			if access.IsKind(err, access.KindUnauthenticated) {
+				a.authFailed(r, err)
+			}
 			w.Header().Set("WWW-Authenticate", `Bearer realm="bestow", error="invalid_token"`)
 			a.writeError(w, r, err)
+			return
+		}
+		if ok, wait := a.users.take(who.UserID, time.Now()); !ok {
+			a.tooMany(w, r, wait, "too many requests from this user")
 			return
 		}
 		next(w, r.WithContext(WithActor(r.Context(), who)))

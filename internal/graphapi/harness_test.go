@@ -53,6 +53,7 @@ func newHarness(t *testing.T, store access.Store) *harness {
 	svc.SetConnectors(conns)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	api := graphapi.New(svc, log, nil)
+	api.SetLimits(graphapi.Limits{}) // tests send bursts; TestRateLimits turns them on
 	srv := httptest.NewServer(api.Handler())
 	t.Cleanup(func() { srv.Close(); store.Close() })
 	return &harness{t: t, svc: svc, srv: srv, api: api, admin: tok, adminID: u.ID}

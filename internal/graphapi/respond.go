@@ -132,7 +132,8 @@ func readBody(r *http.Request) (map[string]json.RawMessage, error) {
 		return nil, badRequest("could not read the request body: %v", err)
 	}
 	if len(data) > maxBody {
-		return nil, badRequest("the request body is larger than %d bytes", maxBody)
+		return nil, &statusError{http.StatusRequestEntityTooLarge, "RequestEntityTooLarge",
+			fmt.Sprintf("the request body is larger than %d bytes (after decompression); send less, for example fewer objects per request", maxBody)}
 	}
 	if strings.TrimSpace(string(data)) == "" {
 		return map[string]json.RawMessage{}, nil
@@ -143,6 +144,9 @@ func readBody(r *http.Request) (map[string]json.RawMessage, error) {
 	}
 	if m == nil {
 		return nil, badRequest("the request body must be a JSON object, not null")
+	}
+	if err := checkLengths(m); err != nil {
+		return nil, err
 	}
 	return m, nil
 }

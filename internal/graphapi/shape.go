@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/bestowhq/bestow/internal/access"
 	"github.com/bestowhq/bestow/internal/odata"
@@ -108,6 +109,9 @@ func toObjs[T any](list []T) []obj {
 // render shapes one object for output: hidden properties removed, navigation
 // properties expanded, $select applied.
 func (t *entityType) render(ctx context.Context, who access.Actor, full obj, q odata.Query) (obj, error) {
+	if err := spend(ctx); err != nil {
+		return nil, err
+	}
 	if t.augment != nil {
 		t.augment(full)
 	}
@@ -250,6 +254,7 @@ func (a *API) writeListOf(w http.ResponseWriter, r *http.Request, t *entityType,
 	offset, size := min(win.Offset, total), win.Limit
 	end := min(offset+size, total)
 	out := make([]obj, 0, end-offset)
+	ctx := withBudget(r.Context())
 	for i := offset; i < end; i++ {
 		var m obj
 		if lazy {
@@ -260,7 +265,7 @@ func (a *API) writeListOf(w http.ResponseWriter, r *http.Request, t *entityType,
 		} else {
 			m = matched[i]
 		}
-		ro, err := t.render(r.Context(), actorOf(r), m, q)
+		ro, err := t.render(ctx, actorOf(r), m, q)
 		if err != nil {
 			a.writeError(w, r, err)
 			return
@@ -293,7 +298,7 @@ func (a *API) writeOne(w http.ResponseWriter, r *http.Request, status int, t *en
 		a.writeError(w, r, err)
 		return
 	}
-	out, err := t.render(r.Context(), actorOf(r), full, q)
+	out, err := t.render(withBudget(r.Context()), actorOf(r), full, q)
 	if err != nil {
 		a.writeError(w, r, err)
 		return
@@ -349,4 +354,29 @@ func absURL(r *http.Request, path string) string {
 func str(o obj, k string) string {
 	s, _ := o[k].(string)
 	return s
+}
+
+// MaxAnswerObjects bounds how many objects one answer holds, expansions included (SEC-4),
+// so that no URL makes the server build an answer of unbounded size.
+const MaxAnswerObjects = 10000
+
+type budgetKey struct{}
+
+// withBudget returns ctx carrying a fresh budget of MaxAnswerObjects objects.
+func withBudget(ctx context.Context) context.Context {
+	n := new(atomic.Int64)
+	n.Store(MaxAnswerObjects)
+	return context.WithValue(ctx, budgetKey{}, n)
+}
+
+// spend takes one object from the budget of ctx; past the budget the answer is refused.
+func spend(ctx context.Context) error {
+	n, ok := ctx.Value(budgetKey{}).(*atomic.Int64)
+	if !ok {
+		return nil
+	}
+	if n.Add(-1) < 0 {
+		return badRequest("the answer would hold more than %d objects (expansions included); ask for fewer with $top, $filter or a narrower $expand", MaxAnswerObjects)
+	}
+	return nil
 }

@@ -1,6 +1,7 @@
 package odata
 
 import (
+	"fmt"
 	"net/url"
 	"sort"
 	"strconv"
@@ -10,6 +11,20 @@ import (
 
 // MaxTop is the largest $top accepted, matching Microsoft Graph's page cap.
 const MaxTop = 999
+
+// MaxExpandDepth is how many levels $expand may nest (SEC-4): accessPackages?$expand=
+// catalog($expand=accessPackages($expand=assignmentPolicies)) is three. Deeper graphs
+// are fetched by id.
+const MaxExpandDepth = 3
+
+// expandDepth returns how many levels es nests.
+func expandDepth(es []Expand) int {
+	d := 0
+	for _, e := range es {
+		d = max(d, 1+expandDepth(e.Query.Expand))
+	}
+	return d
+}
 
 // Query holds the parsed system query options of one request or of one
 // $expand item. The zero value is not "no options": use NewQuery, which sets
@@ -103,6 +118,10 @@ func ParseQuery(v url.Values) (Query, error) {
 		if err := q.set(name, vals[0]); err != nil {
 			return q, err
 		}
+	}
+	if d := expandDepth(q.Expand); d > MaxExpandDepth {
+		return q, &Error{Option: "$expand", Msg: fmt.Sprintf("$expand nests %d levels; the limit is %d", d, MaxExpandDepth),
+			Hint: "expand fewer levels and read the deeper objects by id"}
 	}
 	return q, nil
 }
