@@ -17,6 +17,7 @@ import (
 
 const (
 	auditPath        = "/bestow/v1/audit"
+	auditVerifyPath  = "/bestow/v1/audit/verify"
 	auditDefaultTop  = 100
 	auditMaxTop      = 1000
 	auditExportChunk = 1000 // entries read per transaction while exporting CSV
@@ -33,7 +34,24 @@ func (a *API) auditRoutes() []route {
 		{method: "GET", pattern: auditPath, summary: "Search the audit log (?actor=&objectType=&objectId=&action=&since=&until=&$top=&$skip=); " +
 			"?format=csv or Accept: text/csv exports it as CSV",
 			h: a.handle(a.audit)},
+		{method: "GET", pattern: auditVerifyPath, summary: "Verify the audit log's hash chain (SEC-6): ok, entries checked, the head hash, " +
+			"the first broken link and whether the append-only triggers are in place",
+			h: a.handle(a.auditVerify)},
 	}
+}
+
+// auditVerify answers the verification of the audit chain (SEC-6) as JSON, 200 whether
+// the chain is whole or not: ok says which.
+func (a *API) auditVerify(w http.ResponseWriter, r *http.Request) error {
+	for name := range r.URL.Query() {
+		return badRequest("query parameter '%s' is not known here; %s takes none", name, auditVerifyPath)
+	}
+	v, err := a.svc.VerifyAudit(r.Context(), actorOf(r))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, v)
+	return nil
 }
 
 // auditRequest is a parsed request of the audit endpoint.

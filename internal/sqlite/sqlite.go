@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"runtime"
 	"strings"
 
@@ -48,7 +49,13 @@ func code(err error) int {
 
 // Open opens (creating if needed) the SQLite database at path, applies migrations and
 // returns the store. Use ":memory:"-free paths: tests pass a file in a temp directory.
+//
+// A new database file is created readable and writable by its owner only (0600); SQLite
+// gives its -wal and -shm files the same mode. An existing file keeps its mode.
 func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
+	if err := createPrivate(path); err != nil {
+		return nil, fmt.Errorf("sqlite %s: %w", path, err)
+	}
 	dsn := func(write bool) string {
 		q := url.Values{}
 		for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(1)"} {
@@ -82,4 +89,16 @@ func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
 	rdb.SetMaxOpenConns(n)
 	rdb.SetMaxIdleConns(n)
 	return sqlstore.New(rdb, wdb, d), nil
+}
+
+// createPrivate creates an empty file at path with mode 0600 when there is none.
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return f.Close()
 }

@@ -39,11 +39,28 @@ func (x *txn) appendAudit(ctx context.Context, action, objectType, objectID stri
 	if !ok {
 		at = time.Now().UTC()
 	}
-	_, err := x.tx.ExecContext(ctx, `INSERT INTO audit (at, actor_id, actor_name, action, object_type, object_id, before_doc, after_doc)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		access.DueKey(at), who.UserID, name, action, objectType, objectID, nullDoc(before), nullDoc(after))
-	if err != nil {
+	// The chain (SEC-6): take the next id and the previous hash from the head (in
+	// PostgreSQL the UPDATE locks the head's row, so concurrent writers append one at a
+	// time), seal the entry, insert it with its id and move the head's hash on.
+	var id int64
+	var prev string
+	if err := x.tx.QueryRowContext(ctx, `UPDATE audit_head SET last_id = last_id + 1 WHERE id = 1 RETURNING last_id, hash`).Scan(&id, &prev); err != nil {
+		return x.wrap("audit append: the audit chain's head", err)
+	}
+	e := auditRow{id: id, at: access.DueKey(at), actorID: who.UserID, actorName: name, action: action,
+		objectType: objectType, objectID: objectID, before: docString(before), after: docString(after)}
+	hash := auditHash(prev, e)
+	insert := `INSERT INTO audit (id, at, actor_id, actor_name, action, object_type, object_id, before_doc, after_doc, prev_hash, hash)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`
+	if x.d.Name == "postgres" {
+		insert = strings.Replace(insert, "VALUES", "OVERRIDING SYSTEM VALUE VALUES", 1) // the id is GENERATED ALWAYS
+	}
+	if _, err := x.tx.ExecContext(ctx, insert, id, e.at, e.actorID, e.actorName, e.action, e.objectType, e.objectID,
+		nullDoc(before), nullDoc(after), prev, hash); err != nil {
 		return x.wrap("audit append", err)
+	}
+	if _, err := x.tx.ExecContext(ctx, `UPDATE audit_head SET hash = $1 WHERE id = 1`, hash); err != nil {
+		return x.wrap("audit append: the audit chain's head", err)
 	}
 	return nil
 }

@@ -21,6 +21,14 @@ var seq atomic.Int64
 // test is skipped when BESTOW_TEST_POSTGRES is unset.
 func Open(t testing.TB) *sqlstore.Store {
 	t.Helper()
+	s, _ := OpenURL(t)
+	return s
+}
+
+// OpenURL is Open that also returns the URL of the test's schema, for tests that reach
+// the database directly.
+func OpenURL(t testing.TB) (*sqlstore.Store, string) {
+	t.Helper()
 	base := os.Getenv("BESTOW_TEST_POSTGRES")
 	if base == "" {
 		t.Skip("BESTOW_TEST_POSTGRES is not set; .ci/run sets it to a throwaway PostgreSQL")
@@ -50,5 +58,5 @@ func Open(t testing.TB) *sqlstore.Store {
 		admin.Exec("DROP SCHEMA " + schema + " CASCADE")
 		admin.Close()
 	})
-	return s
+	return s, u.String()
 }

@@ -1,0 +1,18 @@
+-- The audit log as a hash chain (SEC-6, RPT-2). Every entry written from now on carries
+-- prev_hash, the hash of the entry before it ('' for the first sealed entry), and hash,
+-- the hex SHA-256 of prev_hash and the entry's fields (sqlstore.auditHash). audit_head is
+-- the chain's end: the id of the last entry and its hash; writers take the next id from it
+-- with UPDATE … RETURNING, which locks the row, so concurrent writers append one at a time.
+-- Entries older than this migration have no hash: verify counts them as unsealed.
+ALTER TABLE audit ADD COLUMN prev_hash TEXT;
+ALTER TABLE audit ADD COLUMN hash TEXT;
+CREATE TABLE audit_head (
+	id INTEGER PRIMARY KEY CHECK (id = 1),
+	last_id BIGINT NOT NULL,
+	hash TEXT NOT NULL
+);
+INSERT INTO audit_head (id, last_id, hash) SELECT 1, COALESCE(MAX(id), 0), '' FROM audit;
+-- Append-only: entries are neither changed (audit_append_only, 0003) nor deleted.
+CREATE FUNCTION audit_no_delete() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'the audit log is append-only: entries cannot be deleted'; END $$;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit FOR EACH ROW EXECUTE FUNCTION audit_no_delete();
+CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit FOR EACH STATEMENT EXECUTE FUNCTION audit_no_delete();
