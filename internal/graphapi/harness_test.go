@@ -37,7 +37,9 @@ func backends(t *testing.T, fn func(t *testing.T, h *harness)) {
 	t.Run("postgres", func(t *testing.T) { fn(t, newHarness(t, pgtest.Open(t))) })
 }
 
-func newHarness(t *testing.T, store access.Store) *harness {
+// bootstrapped returns a service over store with its Default catalog and a Global
+// Administrator, and that administrator with a token.
+func bootstrapped(t *testing.T, store access.Store) (*access.Service, access.User, string) {
 	t.Helper()
 	svc := access.NewService(store, nil, nil)
 	ctx := context.Background()
@@ -48,6 +50,12 @@ func newHarness(t *testing.T, store access.Store) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return svc, u, tok
+}
+
+func newHarness(t *testing.T, store access.Store) *harness {
+	t.Helper()
+	svc, u, tok := bootstrapped(t, store)
 	conns := access.Connectors{}
 	directory.New(store, nil, nil).Register(conns)
 	svc.SetConnectors(conns)

@@ -2,7 +2,6 @@ package graphapi_test
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -10,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/bestowhq/bestow/internal/access"
 	"github.com/bestowhq/bestow/internal/graphapi"
 	"github.com/bestowhq/bestow/internal/sqlite/sqlitetest"
 )
@@ -54,16 +52,7 @@ func TestLimits(t *testing.T) { // SEC-4
 // TestRateLimits turns the throttle on: a user past their rate, and an address that keeps
 // failing to authenticate, get 429 with Retry-After; failures are logged at warn. SEC-5
 func TestRateLimits(t *testing.T) {
-	store := sqlitetest.Open(t)
-	svc := access.NewService(store, nil, nil)
-	ctx := context.Background()
-	if err := svc.Init(ctx); err != nil {
-		t.Fatal(err)
-	}
-	_, tok, err := svc.Bootstrap(ctx, "admin@bestow.test")
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc, _, tok := bootstrapped(t, sqlitetest.Open(t))
 	var logs bytes.Buffer
 	api := graphapi.New(svc, slog.New(slog.NewTextHandler(&logs, nil)), nil)
 	api.SetLimits(graphapi.Limits{PerUser: 0.5, UserBurst: 3, FailedAuth: 1.0 / 60, FailedBurst: 2})
