@@ -8,16 +8,25 @@ import (
 // ServicePrincipal is an application in Bestow's directory, with the app roles it defines.
 type ServicePrincipal struct {
 	Revision
-	ID                   string     `json:"id"`
-	AppID                string     `json:"appId"`
-	DisplayName          string     `json:"displayName"`
-	Description          string     `json:"description,omitempty"`
-	ServicePrincipalType string     `json:"servicePrincipalType"`
-	AccountEnabled       bool       `json:"accountEnabled"`
-	Tags                 []string   `json:"tags"`
-	AppRoles             []AppRole  `json:"appRoles"`
-	CreatedDateTime      time.Time  `json:"createdDateTime"`
-	DeletedDateTime      *time.Time `json:"deletedDateTime"`
+	ID                   string `json:"id"`
+	AppID                string `json:"appId"`
+	DisplayName          string `json:"displayName"`
+	AppDisplayName       string `json:"appDisplayName,omitempty"`
+	Description          string `json:"description,omitempty"`
+	Homepage             string `json:"homepage,omitempty"`
+	LoginURL             string `json:"loginUrl,omitempty"`
+	Notes                string `json:"notes,omitempty"`
+	ServicePrincipalType string `json:"servicePrincipalType"`
+	AccountEnabled       bool   `json:"accountEnabled"`
+	// AppRoleAssignmentRequired says whether people need an app role to sign in to the
+	// application; it is recorded and shown, as Graph's property of the same name.
+	AppRoleAssignmentRequired bool       `json:"appRoleAssignmentRequired"`
+	ReplyURLs                 []string   `json:"replyUrls"`
+	ServicePrincipalNames     []string   `json:"servicePrincipalNames"`
+	Tags                      []string   `json:"tags"`
+	AppRoles                  []AppRole  `json:"appRoles"`
+	CreatedDateTime           time.Time  `json:"createdDateTime"`
+	DeletedDateTime           *time.Time `json:"deletedDateTime"`
 }
 
 // AppRole is a role an application defines.
@@ -52,6 +61,15 @@ func (sp *ServicePrincipal) Validate(ids IDs) error {
 	}
 	if sp.Tags == nil {
 		sp.Tags = []string{}
+	}
+	if sp.ReplyURLs == nil {
+		sp.ReplyURLs = []string{}
+	}
+	if sp.AppDisplayName == "" {
+		sp.AppDisplayName = sp.DisplayName
+	}
+	if len(sp.ServicePrincipalNames) == 0 && sp.AppID != "" {
+		sp.ServicePrincipalNames = []string{sp.AppID}
 	}
 	if sp.AppRoles == nil {
 		sp.AppRoles = []AppRole{}

@@ -1,6 +1,7 @@
 package access
 
 import (
+	"encoding/json"
 	"strings"
 	"time"
 )
@@ -106,6 +107,9 @@ type Group struct {
 	OnPremisesSyncEnabled         *bool      `json:"onPremisesSyncEnabled"`
 	IsAssignableToRole            bool       `json:"isAssignableToRole"`
 	Visibility                    string     `json:"visibility,omitempty"`
+	Classification                string     `json:"classification,omitempty"`
+	PreferredLanguage             string     `json:"preferredLanguage,omitempty"`
+	Theme                         string     `json:"theme,omitempty"`
 	CreatedDateTime               time.Time  `json:"createdDateTime"`
 	DeletedDateTime               *time.Time `json:"deletedDateTime"`
 }
@@ -169,11 +173,52 @@ const (
 	RelOwner  Relation = "owner"
 )
 
-// DirectoryObject is a reference to a user, group or service principal, as returned by
-// members, owners and sponsors listings.
+// DirectoryObject is a user, group or service principal as an item of a mixed listing
+// (members, owners, sponsors). Type is its Graph type; Object is the User, Group or
+// ServicePrincipal itself, or nil when only the reference is known.
 type DirectoryObject struct {
-	ID   string `json:"id"`
-	Type string `json:"@odata.type"` // #microsoft.graph.user, #microsoft.graph.group, ...
+	ID     string
+	Type   string // #microsoft.graph.user, #microsoft.graph.group, #microsoft.graph.servicePrincipal
+	Object any
+}
+
+// Directory object types, as Graph's @odata.type spells them.
+const (
+	TypeUser             = "#microsoft.graph.user"
+	TypeGroup            = "#microsoft.graph.group"
+	TypeServicePrincipal = "#microsoft.graph.servicePrincipal"
+)
+
+// MarshalJSON writes the object's own properties with its "@odata.type", as Graph shows
+// the items of a directoryObject collection, so that typed clients read them as users,
+// groups and service principals.
+func (o DirectoryObject) MarshalJSON() ([]byte, error) {
+	m := map[string]any{}
+	if o.Object != nil {
+		data, err := json.Marshal(o.Object)
+		if err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal(data, &m); err != nil {
+			return nil, err
+		}
+	}
+	m["id"] = o.ID
+	m["@odata.type"] = o.Type
+	return json.Marshal(m)
+}
+
+// DisplayName is the display name of the object, or "" when only the reference is known.
+func (o DirectoryObject) DisplayName() string {
+	switch x := o.Object.(type) {
+	case User:
+		return x.DisplayName
+	case Group:
+		return x.DisplayName
+	case ServicePrincipal:
+		return x.DisplayName
+	}
+	return ""
 }
 
 func hasFold(list []string, s string) bool {

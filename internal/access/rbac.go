@@ -15,7 +15,20 @@ type RoleDefinition struct {
 	Description string `json:"description"`
 	IsBuiltIn   bool   `json:"isBuiltIn"`
 	IsEnabled   bool   `json:"isEnabled"`
-	CatalogRole bool   `json:"-"`
+	// TemplateID is the id of the built-in role, the same as ID (as in Graph).
+	TemplateID string `json:"templateId"`
+	// Version is the version of the role's permissions.
+	Version string `json:"version"`
+	// RolePermissions lists the actions the role allows, by Bestow's action names (the
+	// ones GET /bestow/v1/explain/actions describes).
+	RolePermissions []RolePermission `json:"rolePermissions"`
+	CatalogRole     bool             `json:"-"`
+}
+
+// RolePermission is Graph's unifiedRolePermission: a set of allowed actions.
+type RolePermission struct {
+	AllowedResourceActions []Action `json:"allowedResourceActions"`
+	Condition              *string  `json:"condition"`
 }
 
 // Role definition ids: Entra's ids for the same roles, so scripts carry over.
@@ -47,7 +60,9 @@ var RoleDefinitions = []RoleDefinition{
 
 func init() {
 	for i := range RoleDefinitions {
-		RoleDefinitions[i].IsBuiltIn, RoleDefinitions[i].IsEnabled = true, true
+		r := &RoleDefinitions[i]
+		r.IsBuiltIn, r.IsEnabled, r.TemplateID, r.Version = true, true, r.ID, "1"
+		r.RolePermissions = []RolePermission{{AllowedResourceActions: allows[r.ID]}}
 	}
 }
 

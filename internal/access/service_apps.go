@@ -101,8 +101,8 @@ func (s *Service) AssignAppRole(ctx context.Context, who Actor, spID string, a A
 			return err
 		}
 		a.ID, a.Version, a.ResourceID, a.ResourceDisplayName = s.ids.NewID(), 0, sp.ID, sp.DisplayName
-		a.PrincipalType = map[string]string{"#microsoft.graph.user": "User", "#microsoft.graph.group": "Group", "#microsoft.graph.servicePrincipal": "ServicePrincipal"}[o.Type]
-		a.PrincipalDisplayName = displayNameOf(ctx, tx, o)
+		a.PrincipalType = map[string]string{TypeUser: "User", TypeGroup: "Group", TypeServicePrincipal: "ServicePrincipal"}[o.Type]
+		a.PrincipalDisplayName = o.DisplayName()
 		a.CreatedDateTime = tx.now
 		return tx.AppRoleAssignments().Put(ctx, &a)
 	})
@@ -119,19 +119,6 @@ func appRoleValid(sp ServicePrincipal, roleID string) bool {
 		}
 	}
 	return false
-}
-
-func displayNameOf(ctx context.Context, tx Tx, o DirectoryObject) string {
-	switch o.Type {
-	case "#microsoft.graph.user":
-		u, _ := tx.Users().Get(ctx, o.ID)
-		return u.DisplayName
-	case "#microsoft.graph.group":
-		g, _ := tx.Groups().Get(ctx, o.ID)
-		return g.DisplayName
-	}
-	sp, _ := tx.ServicePrincipals().Get(ctx, o.ID)
-	return sp.DisplayName
 }
 
 // AppRoleAssignedTo lists the assignments of a service principal's app roles.

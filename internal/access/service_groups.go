@@ -113,7 +113,7 @@ func (s *Service) AddRelation(ctx context.Context, who Actor, groupID string, re
 		if err != nil {
 			return err
 		}
-		if rel == RelOwner && o.Type == "#microsoft.graph.group" {
+		if rel == RelOwner && o.Type == TypeGroup {
 			return invalid("a group cannot own a group; owners are users or service principals")
 		}
 		if objectID == groupID {

@@ -91,3 +91,36 @@ func (s *Service) RequestablePackages(ctx context.Context, who Actor) ([]Package
 	})
 	return out, err
 }
+
+// PackageCatalog returns the catalog of a package to whoever may read that catalog, and
+// to a person who may request the package for themselves (hidden or not, AP-2): My Access
+// shows a requestor the catalog a package comes from. Anyone else gets not found.
+func (s *Service) PackageCatalog(ctx context.Context, who Actor, pkgID string) (Catalog, error) {
+	var c Catalog
+	err := s.read(ctx, who, func(tx *op) error {
+		p, err := tx.Packages().Get(ctx, pkgID)
+		if err != nil {
+			return err
+		}
+		if c, err = tx.Catalogs().Get(ctx, p.CatalogID); err != nil {
+			return err
+		}
+		if tx.can(ActReadCatalog, catalogTarget(c)) {
+			return nil
+		}
+		tx.allow("self-service: the catalog of a package the caller may request for themselves")
+		sub, err := subjectOf(ctx, tx, tx.who.UserID)
+		if err != nil || !openFor(c, sub) {
+			return notFound("catalog", c.ID)
+		}
+		pols, err := tx.Policies().List(ctx, By(KeyPackage, p.ID))
+		if err != nil {
+			return err
+		}
+		if len(ApplicablePolicies(pols, sub)) == 0 {
+			return notFound("catalog", c.ID)
+		}
+		return nil
+	})
+	return c, err
+}

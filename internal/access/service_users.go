@@ -396,13 +396,13 @@ func (s *Service) Sponsors(ctx context.Context, who Actor, userID string) ([]Dir
 // directoryObject finds a live user, group or service principal by id.
 func directoryObject(ctx context.Context, tx Tx, id string) (DirectoryObject, error) {
 	if u, err := tx.Users().Get(ctx, id); err == nil && !u.Deleted() {
-		return DirectoryObject{ID: id, Type: "#microsoft.graph.user"}, nil
+		return DirectoryObject{ID: id, Type: TypeUser, Object: u}, nil
 	}
-	if _, err := tx.Groups().Get(ctx, id); err == nil {
-		return DirectoryObject{ID: id, Type: "#microsoft.graph.group"}, nil
+	if g, err := tx.Groups().Get(ctx, id); err == nil {
+		return DirectoryObject{ID: id, Type: TypeGroup, Object: g}, nil
 	}
-	if _, err := tx.ServicePrincipals().Get(ctx, id); err == nil {
-		return DirectoryObject{ID: id, Type: "#microsoft.graph.servicePrincipal"}, nil
+	if sp, err := tx.ServicePrincipals().Get(ctx, id); err == nil {
+		return DirectoryObject{ID: id, Type: TypeServicePrincipal, Object: sp}, nil
 	}
 	return DirectoryObject{}, Ec(KindNotFound, "ResourceNotFound", "directory object '%s' does not exist (no user, group or service principal has that id)", id)
 }

@@ -42,7 +42,7 @@ func New(svc *access.Service, log *slog.Logger, reg prometheus.Registerer) *API 
 	a := &API{svc: svc, log: log}
 	a.types = a.newTypes()
 	a.metrics = newMetrics(reg)
-	a.routes = append(a.routeTable(), a.auditRoutes()...)
+	a.routes = withCounts(append(a.routeTable(), a.auditRoutes()...))
 	a.SetLimits(DefaultLimits)
 	return a
 }

@@ -47,8 +47,12 @@ func (a *API) directoryRoutes() []route {
 	add("DELETE", "/v1.0/users/{id}/manager/$ref", "Remove a user's manager", "", a.deleteOf(func(r *http.Request, who access.Actor) error {
 		return s.SetManager(r.Context(), who, id(r), "")
 	}))
-	add("GET", "/v1.0/users/{id}/directReports", "List a user's direct reports", "user", listOf(a, t.user, func(r *http.Request, who access.Actor) ([]access.User, error) {
-		return s.DirectReports(r.Context(), who, id(r))
+	add("GET", "/v1.0/users/{id}/directReports", "List a user's direct reports", "directoryObject", a.handle(func(w http.ResponseWriter, r *http.Request) error {
+		list, err := s.DirectReports(r.Context(), actorOf(r), id(r))
+		if err == nil {
+			a.writeList(w, r, t.directoryObject, directoryObjects(list, access.TypeUser))
+		}
+		return err
 	}))
 	add("GET", "/v1.0/users/{id}/sponsors", "List a user's sponsors", "directoryObject", listOf(a, t.directoryObject, func(r *http.Request, who access.Actor) ([]access.DirectoryObject, error) {
 		return s.Sponsors(r.Context(), who, id(r))
@@ -59,8 +63,12 @@ func (a *API) directoryRoutes() []route {
 	add("DELETE", "/v1.0/users/{id}/sponsors/{ref}/$ref", "Remove a sponsor from a user", "", a.deleteOf(func(r *http.Request, who access.Actor) error {
 		return s.RemoveSponsor(r.Context(), who, id(r), r.PathValue("ref"))
 	}))
-	add("GET", "/v1.0/users/{id}/memberOf", "List the groups a user is a direct member of", "group", listOf(a, t.group, func(r *http.Request, who access.Actor) ([]access.Group, error) {
-		return s.MemberOf(r.Context(), who, id(r))
+	add("GET", "/v1.0/users/{id}/memberOf", "List the groups a user is a direct member of", "directoryObject", a.handle(func(w http.ResponseWriter, r *http.Request) error {
+		list, err := s.MemberOf(r.Context(), actorOf(r), id(r))
+		if err == nil {
+			a.writeList(w, r, t.directoryObject, directoryObjects(list, access.TypeGroup))
+		}
+		return err
 	}))
 	add("GET", "/v1.0/directory/deletedItems/microsoft.graph.user", "List deleted users", "user", listOf(a, t.user, func(r *http.Request, who access.Actor) ([]access.User, error) {
 		return s.ListUsers(r.Context(), who, true)

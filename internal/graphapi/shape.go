@@ -35,6 +35,32 @@ type entityType struct {
 	// augment adds derived properties (parents as {"id": …}) to a stored object, so
 	// that filters on paths such as catalog/id work; they are hidden unless expanded.
 	augment func(obj)
+	// nulls are the properties Graph always shows (its default properties), as null
+	// when the object has no value for them.
+	nulls []string
+	// concrete maps the @odata.type of an item to the type that shows it, for a base
+	// type such as directoryObject whose collections mix users, groups and service
+	// principals.
+	concrete map[string]*entityType
+}
+
+// baseType builds a type whose items are shown as one of the given concrete types,
+// chosen by their @odata.type; $filter and $orderby may use the properties of any of them.
+func baseType(name string, concrete map[string]*entityType) *entityType {
+	t := &entityType{name: name, expand: map[string]expander{}, concrete: concrete}
+	seen := map[string]bool{"@odata.type": true}
+	names := []string{"@odata.type"}
+	for _, c := range concrete {
+		for _, n := range c.props.Names {
+			if !seen[n] {
+				seen[n] = true
+				names = append(names, n)
+			}
+		}
+	}
+	sort.Strings(names)
+	t.props = &odata.Properties{TypeName: name, Names: names}
+	return t
 }
 
 // newType builds an entityType whose filterable properties are the visible top-level
@@ -109,13 +135,23 @@ func toObjs[T any](list []T) []obj {
 // render shapes one object for output: hidden properties removed, navigation
 // properties expanded, $select applied.
 func (t *entityType) render(ctx context.Context, who access.Actor, full obj, q odata.Query) (obj, error) {
+	if c := t.concrete[str(full, "@odata.type")]; c != nil {
+		out, err := c.render(ctx, who, full, q)
+		if err == nil {
+			out["@odata.type"] = full["@odata.type"]
+		}
+		return out, err
+	}
 	if err := spend(ctx); err != nil {
 		return nil, err
 	}
 	if t.augment != nil {
 		t.augment(full)
 	}
-	out := make(obj, len(full)+len(q.Expand))
+	out := make(obj, len(full)+len(q.Expand)+len(t.nulls))
+	for _, k := range t.nulls {
+		out[k] = nil
+	}
 	for k, v := range full {
 		if !contains(t.hidden, k) {
 			out[k] = v

@@ -14,17 +14,24 @@ type types struct {
 	resourceRequest, accessPackage, roleScope, policy, settings             *entityType
 	roleDefinition, roleAssignment                                          *entityType
 	request, assignment, approval, approvalStage, subject                   *entityType
+	question                                                                *entityType
 }
 
 func (a *API) newTypes() types {
 	var t types
 	t.user = newType("user", access.User{}, []string{"managerId", "sponsorIds"})
 	t.user.keys = map[string]string{"userPrincipalName": access.KeyUPN}
+	// Graph's default properties, shown as null when unset.
+	t.user.nulls = []string{"givenName", "surname", "jobTitle", "mail", "mobilePhone", "officeLocation", "preferredLanguage"}
 	t.group = newType("group", access.Group{}, nil)
+	t.group.nulls = []string{"description", "mail", "mailNickname", "membershipRule", "membershipRuleProcessingState", "visibility",
+		"classification", "preferredLanguage", "theme", "expirationDateTime"}
 	t.servicePrincipal = newType("servicePrincipal", access.ServicePrincipal{AppRoles: []access.AppRole{}}, nil, "appRoles/id", "appRoles/displayName", "appRoles/value")
+	t.servicePrincipal.nulls = []string{"description", "homepage", "loginUrl", "notes"}
 	t.appRoleAssignment = newType("appRoleAssignment", access.AppRoleAssignment{}, nil)
 	t.site = newType("site", access.Site{}, nil)
-	t.directoryObject = newType("directoryObject", access.DirectoryObject{}, nil)
+	t.directoryObject = baseType("directoryObject", map[string]*entityType{
+		access.TypeUser: t.user, access.TypeGroup: t.group, access.TypeServicePrincipal: t.servicePrincipal})
 	t.connectedOrganization = newType("connectedOrganization", access.ConnectedOrganization{}, []string{"internalSponsorIds", "externalSponsorIds"},
 		"identitySources/domainName", "identitySources/tenantId")
 	t.catalog = newType("accessPackageCatalog", access.Catalog{}, nil)
@@ -35,6 +42,7 @@ func (a *API) newTypes() types {
 	t.accessPackage = newType("accessPackage", access.Package{}, []string{"catalogId"}, "catalog/id")
 	t.roleScope = newType("accessPackageResourceRoleScope", access.RoleScope{}, []string{"accessPackageId", "resourceId", "role", "scope"},
 		"role/id", "role/originId", "role/displayName", "scope/id", "scope/originId")
+	t.question = newType("accessPackageQuestion", access.Question{}, nil)
 	t.policy = newType("accessPackageAssignmentPolicy", access.Policy{}, []string{"accessPackageId", "catalogId"}, "accessPackage/id", "catalog/id")
 	t.settings = newType("entitlementManagementSettings", access.Settings{}, nil)
 	t.roleDefinition = newType("unifiedRoleDefinition", access.RoleDefinition{}, nil)
@@ -72,7 +80,7 @@ func (a *API) newTypes() types {
 		if err != nil {
 			return nil, err
 		}
-		return t.group.renderList(ctx, who, toObjs(list), q)
+		return t.directoryObject.renderList(ctx, who, directoryObjects(list, access.TypeGroup), q)
 	}
 	for _, rel := range []access.Relation{access.RelMember, access.RelOwner} {
 		t.group.expand[string(rel)+"s"] = func(ctx context.Context, who access.Actor, it obj, q odata.Query) (any, error) {
@@ -138,7 +146,7 @@ func (a *API) newTypes() types {
 		return t.resource.render(ctx, who, toObj(r), q)
 	}
 	t.accessPackage.expand["catalog"] = func(ctx context.Context, who access.Actor, it obj, q odata.Query) (any, error) {
-		c, err := a.svc.GetCatalog(ctx, who, str(it, "catalogId"))
+		c, err := a.svc.PackageCatalog(ctx, who, str(it, "id"))
 		if err != nil {
 			return nil, err
 		}
@@ -206,24 +214,24 @@ func (a *API) newTypes() types {
 		}
 		return t.catalog.render(ctx, who, toObj(c), q)
 	}
+	// questions is a relationship in v1.0; Bestow also shows it inline, as beta does and
+	// as clients that created the policy with inline questions read it back.
+	t.policy.expand["questions"] = func(ctx context.Context, who access.Actor, it obj, q odata.Query) (any, error) {
+		return t.question.renderList(ctx, who, subObjs(it["questions"]), q)
+	}
 	t.roleAssignment.expand["roleDefinition"] = func(ctx context.Context, who access.Actor, it obj, q odata.Query) (any, error) {
 		def, _ := access.RoleByID(str(it, "roleDefinitionId"))
 		return t.roleDefinition.render(ctx, who, toObj(def), q)
 	}
 	t.roleAssignment.expand["principal"] = func(ctx context.Context, who access.Actor, it obj, q odata.Query) (any, error) {
-		u, err := a.svc.GetUser(ctx, who, str(it, "principalId"))
-		if err == nil {
-			o := toObj(u)
-			o["@odata.type"] = "#microsoft.graph.user"
-			return t.user.render(ctx, who, o, q)
+		if u, err := a.svc.GetUser(ctx, who, str(it, "principalId")); err == nil {
+			return t.directoryObject.render(ctx, who, directoryObjects([]access.User{u}, access.TypeUser)[0], q)
 		}
 		g, err := a.svc.GetGroup(ctx, who, str(it, "principalId"))
 		if err != nil {
 			return nil, nil
 		}
-		o := toObj(g)
-		o["@odata.type"] = "#microsoft.graph.group"
-		return t.group.render(ctx, who, o, q)
+		return t.directoryObject.render(ctx, who, directoryObjects([]access.Group{g}, access.TypeGroup)[0], q)
 	}
 	return t
 }
@@ -246,6 +254,16 @@ func subObjs(v any) []obj {
 		if m, ok := x.(obj); ok {
 			out = append(out, m)
 		}
+	}
+	return out
+}
+
+// directoryObjects shows objects of one kind as items of a directoryObject collection:
+// each carries its @odata.type, as Graph's memberOf and directReports do.
+func directoryObjects[T any](list []T, odataType string) []obj {
+	out := toObjs(list)
+	for _, m := range out {
+		m["@odata.type"] = odataType
 	}
 	return out
 }

@@ -118,12 +118,14 @@ func subjectOf(u access.User, org *access.ConnectedOrganization) subjectView {
 
 // approvalView is Graph's approval: the approval of a request has the request's id.
 type approvalView struct {
+	Type   string      `json:"@odata.type"`
 	ID     string      `json:"id"`
 	Stages []stageView `json:"stages"`
 }
 
 // stageView is Graph's approvalStage as seen by one viewer.
 type stageView struct {
+	Type             string     `json:"@odata.type"`
 	ID               string     `json:"id"`
 	AssignedToMe     bool       `json:"assignedToMe"`
 	DisplayName      string     `json:"displayName"`
@@ -139,13 +141,13 @@ type identity struct {
 	DisplayName *string `json:"displayName"`
 }
 
-// noReviewer is how Graph shows a stage nobody reviewed yet.
+// noReviewer is the reviewer of a stage that was decided without a person (it expired).
 const noReviewer = "00000000-0000-0000-0000-000000000000"
 
 // approvalOf shows a request's approval to who: assignedToMe is true on the open stage
 // they may decide.
 func approvalOf(r access.Request, who access.Actor) approvalView {
-	v := approvalView{ID: r.ID, Stages: []stageView{}}
+	v := approvalView{Type: "#microsoft.graph.approval", ID: r.ID, Stages: []stageView{}}
 	for _, st := range r.Stages {
 		v.Stages = append(v.Stages, stageOf(r, st, who))
 	}
@@ -153,8 +155,10 @@ func approvalOf(r access.Request, who access.Actor) approvalView {
 }
 
 func stageOf(r access.Request, st access.Stage, who access.Actor) stageView {
-	sv := stageView{ID: st.ID, DisplayName: st.DisplayName, ReviewResult: st.ReviewResult, ReviewedDateTime: st.ReviewedDateTime,
-		Status: st.Status, ReviewedBy: &identity{ID: noReviewer}}
+	sv := stageView{Type: "#microsoft.graph.approvalStage", ID: st.ID, DisplayName: st.DisplayName, ReviewResult: st.ReviewResult, ReviewedDateTime: st.ReviewedDateTime,
+		Status: st.Status}
+	// A stage nobody reviewed has no reviewer: reviewedBy is null. Graph's reference
+	// describes an all-zero id there; null is what typed clients read as "no one".
 	if st.ReviewedBy != "" || st.ReviewResult != access.ReviewNotYet {
 		name := st.ReviewedByName
 		sv.ReviewedBy = &identity{ID: st.ReviewedBy, DisplayName: &name}
