@@ -9,12 +9,14 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/bestowhq/bestow/internal/access"
 
 	"github.com/bestowhq/bestow/internal/demo"
 	"github.com/bestowhq/bestow/internal/graphapi"
+	"github.com/bestowhq/bestow/internal/web"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -69,7 +71,13 @@ func newServe() *cobra.Command {
 				return err
 			}
 			api, metrics := newHandlers(svc, log, limits)
-			srv := newServer(cmd, api)
+			dev := withDemo && isLoopback(ln.Addr())
+			if withDemo && !dev {
+				log.Warn("--demo on a non-loopback address: the development sign-in is off", "addr", ln.Addr().String())
+			}
+			baseURL, _ := cmd.Flags().GetString("base-url")
+			portal := web.New(svc, web.Options{DevSignIn: dev, SecureCookies: strings.HasPrefix(baseURL, "https://"), Log: log})
+			srv := newServer(cmd, withPortal(api, portal.Handler()))
 			if maddr, _ := cmd.Flags().GetString("metrics-addr"); maddr != "" {
 				mln, err := net.Listen("tcp", maddr)
 				if err != nil {
@@ -83,7 +91,7 @@ func newServe() *cobra.Command {
 			log.Info("bestow listening", "addr", "http://"+ln.Addr().String(), "version", version)
 			if withDemo {
 				db, _ := cmd.Flags().GetString("db")
-				fmt.Fprintf(os.Stderr, "\nBestow is running at http://%s with demo data.\nGet a token:  go run ./cmd/bestow token create --db %s --user %s\n\n", ln.Addr(), db, demo.AdminUPN)
+				fmt.Fprintf(os.Stderr, "\nBestow is running at http://%s with demo data.\nOpen the portal: http://%s/portal/ and sign in as a demo user.\nGet an API token: go run ./cmd/bestow token create --db %s --user %s\n\n", ln.Addr(), ln.Addr(), db, demo.AdminUPN)
 			}
 			interval, _ := cmd.Flags().GetDuration("worker-interval")
 			lease, _ := cmd.Flags().GetDuration("delivery-lease")
@@ -162,6 +170,23 @@ func newHandlers(svc *access.Service, log *slog.Logger, limits graphapi.Limits) 
 	a := graphapi.New(svc, log, reg)
 	a.SetLimits(limits)
 	return a.Handler(), m
+}
+
+// withPortal serves the portal's paths (/, /portal/, /signin, /signout, /static/) from
+// portal and everything else from the API.
+func withPortal(api, portal http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/", api)
+	for _, p := range []string{"GET /{$}", "/portal/", "/signin", "/signin/", "/signout", "GET /static/"} {
+		mux.Handle(p, portal)
+	}
+	return mux
+}
+
+// isLoopback reports whether addr listens only on a loopback interface.
+func isLoopback(addr net.Addr) bool {
+	tcp, ok := addr.(*net.TCPAddr)
+	return ok && tcp.IP.IsLoopback()
 }
 
 // envFloat and envInt read a number from the environment, or return def.

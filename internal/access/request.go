@@ -331,8 +331,12 @@ func (r *Request) skipStages() {
 }
 
 // cancel cancels a pending request or one whose delivery failed (REQ-5).
+// Cancelable reports whether the request may still be canceled (REQ-5): it is pending,
+// or its delivery failed.
+func (r *Request) Cancelable() bool { return r.Pending() || r.State == StateDeliveryFailed }
+
 func (r *Request) cancel(now time.Time, who Actor) error {
-	if !r.Pending() && r.State != StateDeliveryFailed {
+	if !r.Cancelable() {
 		return Ec(KindFailedPrecondition, "RequestNotCancelable",
 			"request '%s' is %s; only a pending request or one whose delivery failed can be canceled (REQ-5)", r.ID, r.State)
 	}

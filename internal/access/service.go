@@ -115,35 +115,50 @@ func actorFor(ctx context.Context, tx Tx, userID string) (Actor, error) {
 }
 
 // Authenticate resolves an API token secret to its actor. A revoked or expired token, a
-// deleted user and a user blocked from sign-in are all refused as Unauthenticated.
+// deleted user and a user blocked from sign-in are all refused as Unauthenticated; so is
+// the secret of a browser session, which only the portal accepts.
 func (s *Service) Authenticate(ctx context.Context, secret string) (Actor, error) {
-	var who Actor
 	denied := E(KindUnauthenticated, "the access token is not valid: it is unknown, expired or revoked; create one with 'bestow token create --user UPN'")
+	var who Actor
 	err := s.systemRead(ctx, func(tx Tx) error {
-		toks, err := tx.Tokens().List(ctx, By(KeyHash, HashToken(secret)))
+		t, err := liveToken(ctx, tx, secret, TokenAPI, s.clock.Now(), denied)
 		if err != nil {
 			return err
 		}
-		if len(toks) != 1 || toks[0].RevokedDateTime != nil ||
-			(toks[0].ExpiresDateTime != nil && !toks[0].ExpiresDateTime.After(s.clock.Now())) {
-			return denied
-		}
-		u, err := tx.Users().Get(ctx, toks[0].UserID)
-		if IsKind(err, KindNotFound) {
-			return denied
-		} else if err != nil {
-			return err
-		}
-		if u.Deleted() {
-			return E(KindUnauthenticated, "the user of this token is deleted")
-		}
-		if !u.AccountEnabled {
-			return E(KindUnauthenticated, "user '%s' is blocked from signing in (accountEnabled is false); an administrator can unblock them", u.UserPrincipalName)
-		}
-		who, err = actorFor(ctx, tx, u.ID)
+		who, err = signedInActor(ctx, tx, t.UserID, denied)
 		return err
 	})
 	return who, err
+}
+
+// liveToken finds the token of a secret: of the kind asked, not revoked, not expired.
+func liveToken(ctx context.Context, tx Tx, secret, kind string, now time.Time, denied error) (Token, error) {
+	toks, err := tx.Tokens().List(ctx, By(KeyHash, HashToken(secret)))
+	if err != nil {
+		return Token{}, err
+	}
+	if len(toks) != 1 || toks[0].Kind != kind || toks[0].RevokedDateTime != nil ||
+		(toks[0].ExpiresDateTime != nil && !toks[0].ExpiresDateTime.After(now)) {
+		return Token{}, denied
+	}
+	return toks[0], nil
+}
+
+// signedInActor is the actor of a user who may sign in: not deleted, not blocked.
+func signedInActor(ctx context.Context, tx Tx, userID string, denied error) (Actor, error) {
+	u, err := tx.Users().Get(ctx, userID)
+	if IsKind(err, KindNotFound) {
+		return Actor{}, denied
+	} else if err != nil {
+		return Actor{}, err
+	}
+	if u.Deleted() {
+		return Actor{}, E(KindUnauthenticated, "user '%s' is deleted", u.UserPrincipalName)
+	}
+	if !u.AccountEnabled {
+		return Actor{}, E(KindUnauthenticated, "user '%s' is blocked from signing in (accountEnabled is false); an administrator can unblock them", u.UserPrincipalName)
+	}
+	return actorFor(ctx, tx, u.ID)
 }
 
 // HashToken returns the stored form of a token secret.

@@ -151,7 +151,19 @@ type Token struct {
 	CreatedDateTime time.Time  `json:"createdDateTime"`
 	ExpiresDateTime *time.Time `json:"expiresDateTime,omitempty"`
 	RevokedDateTime *time.Time `json:"revokedDateTime,omitempty"`
+	// Kind is TokenAPI for a bearer token, TokenSession for a browser session; neither
+	// is accepted in place of the other.
+	Kind string `json:"kind,omitempty"`
+	// LastUsedDateTime is when a session was last used (to the minute), for its idle
+	// timeout.
+	LastUsedDateTime *time.Time `json:"lastUsedDateTime,omitempty"`
 }
+
+// Token kinds.
+const (
+	TokenAPI     = ""
+	TokenSession = "session"
+)
 
 // OriginKey is the value of KeyOrigin for a resource: its origin system and case-folded
 // origin id.

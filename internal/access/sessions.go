@@ -1,0 +1,89 @@
+package access
+
+import (
+	"context"
+	"time"
+)
+
+// SessionPolicy bounds browser sessions: a session ends after Idle without use and after
+// Absolute in any case.
+type SessionPolicy struct {
+	Idle, Absolute time.Duration
+}
+
+// DefaultSessionPolicy is what the portal uses unless configured otherwise.
+var DefaultSessionPolicy = SessionPolicy{Idle: 8 * time.Hour, Absolute: 7 * 24 * time.Hour}
+
+// sessionTouch is how stale a session's last use may get before a use records it; so a
+// busy session writes at most once a minute.
+const sessionTouch = time.Minute
+
+// StartSession signs a user (id or userPrincipalName) in to the portal: it returns the
+// secret of a new session, stored hashed like an API token. A deleted user or one blocked
+// from sign-in gets Unauthenticated with the reason. How the person proved who they are
+// (OIDC, the demo's development sign-in) is the caller's business; via names it, for the
+// audit log.
+func (s *Service) StartSession(ctx context.Context, userIDOrUPN, via string, p SessionPolicy) (string, Actor, error) {
+	secret := NewTokenSecret()
+	var who Actor
+	err := s.system(ctx, func(tx Tx) error {
+		u, err := lookupUser(ctx, tx, userIDOrUPN)
+		if err != nil {
+			return err
+		}
+		if who, err = signedInActor(ctx, tx, u.ID, E(KindUnauthenticated, "no such user")); err != nil {
+			return err
+		}
+		now := s.clock.Now()
+		exp := now.Add(p.Absolute)
+		return tx.Tokens().Put(ctx, &Token{ID: s.ids.NewID(), UserID: u.ID, Name: "portal session (" + via + ")", Hash: HashToken(secret),
+			Kind: TokenSession, CreatedDateTime: now, ExpiresDateTime: &exp, LastUsedDateTime: &now})
+	})
+	return secret, who, err
+}
+
+// SessionActor resolves a session secret to its actor, or Unauthenticated when the session
+// is unknown, ended, past its absolute lifetime or idle longer than p.Idle, or its user can
+// no longer sign in. A use records itself at most once a minute.
+func (s *Service) SessionActor(ctx context.Context, secret string, p SessionPolicy) (Actor, error) {
+	denied := E(KindUnauthenticated, "your session has ended; sign in again")
+	now := s.clock.Now()
+	var who Actor
+	var t Token
+	err := s.systemRead(ctx, func(tx Tx) error {
+		var err error
+		if t, err = liveToken(ctx, tx, secret, TokenSession, now, denied); err != nil {
+			return err
+		}
+		if t.LastUsedDateTime != nil && now.Sub(*t.LastUsedDateTime) > p.Idle {
+			return denied
+		}
+		who, err = signedInActor(ctx, tx, t.UserID, denied)
+		return err
+	})
+	if err != nil || (t.LastUsedDateTime != nil && now.Sub(*t.LastUsedDateTime) < sessionTouch) {
+		return who, err
+	}
+	_, err = update(ctx, s, SystemActor,
+		func(tx *op) (Token, error) {
+			tx.allow("the session's own bookkeeping")
+			return tx.Tokens().Get(ctx, t.ID)
+		},
+		func(_ *op, t *Token) error { t.LastUsedDateTime = &now; return nil },
+		func(tx *op, t *Token) error { return tx.Tokens().Put(ctx, t) })
+	return who, err
+}
+
+// EndSession signs a session out; its secret stops working at once. An unknown secret is
+// not an error: signing out twice is harmless.
+func (s *Service) EndSession(ctx context.Context, secret string) error {
+	return s.system(ctx, func(tx Tx) error {
+		toks, err := tx.Tokens().List(ctx, By(KeyHash, HashToken(secret)))
+		if err != nil || len(toks) != 1 || toks[0].Kind != TokenSession || toks[0].RevokedDateTime != nil {
+			return err
+		}
+		now := s.clock.Now()
+		toks[0].RevokedDateTime = &now
+		return tx.Tokens().Put(ctx, &toks[0])
+	})
+}

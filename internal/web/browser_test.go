@@ -1,0 +1,232 @@
+package web_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/bestowhq/bestow/internal/access"
+	"github.com/bestowhq/bestow/internal/access/accesstest"
+	"github.com/bestowhq/bestow/internal/sqlite/sqlitetest"
+	"github.com/bestowhq/bestow/internal/web"
+)
+
+// browser starts headless Chromium (Debian's chromium, which .ci/run installs) and returns
+// a context that drives it. Without Chromium on the machine the test is skipped, saying so.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	path := os.Getenv("BESTOW_CHROMIUM")
+	if path == "" {
+		for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+			if p, err := exec.LookPath(name); err == nil {
+				path = p
+				break
+			}
+		}
+	}
+	if path == "" {
+		t.Skip("no Chromium on this machine: install Debian's chromium (.ci/run does) or set BESTOW_CHROMIUM")
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox,
+		chromedp.Flag("disable-background-networking", true), chromedp.WindowSize(1280, 900))
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancel)
+	ctx, cancel2 := chromedp.NewContext(actx)
+	t.Cleanup(cancel2)
+	ctx, cancel3 := context.WithTimeout(ctx, 2*time.Minute)
+	t.Cleanup(cancel3)
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("starting Chromium (%s): %v", path, err)
+	}
+	return ctx
+}
+
+// portalWorld is a catalog with one package that needs an answer, a justification and
+// one approver's approval.
+type portalWorld struct {
+	*accesstest.World
+	srv                   *httptest.Server
+	ann, approver, bobbie access.User
+	pkg                   access.Package
+	group                 access.Group
+}
+
+func newPortalWorld(t *testing.T) portalWorld {
+	w := accesstest.NewWorld(t, func(t *testing.T) access.Store { return sqlitetest.Open(t) })
+	pw := portalWorld{World: w}
+	pw.approver, _ = w.User("approver")
+	pw.ann, _ = w.User("ann")
+	pw.bobbie, _ = w.User("bobbie", func(u *access.User) { u.AccountEnabled = false })
+	pw.group = w.Group("Sales team")
+	pw.pkg = w.Package("Sales tools", pw.group)
+	w.Policy(pw.pkg, "Members, with approval", accesstest.Approval([]string{pw.approver.ID}), func(p *access.Policy) {
+		p.RequestApprovalSettings.IsRequestorJustificationRequired = true
+		p.Questions = []access.Question{{Type: "#microsoft.graph.accessPackageTextInputQuestion", Text: "Which region?", IsRequired: true}}
+	})
+	pw.srv = httptest.NewServer(web.New(w.Svc, web.Options{DevSignIn: true}).Handler())
+	t.Cleanup(pw.srv.Close)
+	return pw
+}
+
+// signIn signs in through the development sign-in as upn, starting from path.
+func (pw portalWorld) signIn(upn, path string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.Navigate(pw.srv.URL+path),
+		chromedp.WaitVisible(chromedp.CSS(`#user`)),
+		chromedp.SetValue(chromedp.CSS(`#user`), upn),
+		load(chromedp.Click(chromedp.CSS(`form[action="/signin/dev"] button`))),
+	)
+}
+
+// load runs a step that leads to another page and waits until that page has come: the
+// old page is marked first, so a selector it also has cannot match too early.
+func load(step chromedp.Action[chromedp.Void]) chromedp.Action[chromedp.Void] {
+	mark := chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := chromedp.Evaluate[any](`document.body.dataset.old = "1"`)(ctx, t)
+		return err
+	})
+	return chromedp.Steps(mark, step, chromedp.WaitVisible(chromedp.CSS(`body:not([data-old]) main h1`)))
+}
+
+func (pw portalWorld) signOut() chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		load(chromedp.Click(chromedp.CSS(`form[action="/signout"] button`))),
+		chromedp.WaitVisible(chromedp.CSS(`#user`)),
+	)
+}
+
+// text returns the text of the page's main element.
+func text(ctx context.Context, t *testing.T) string {
+	t.Helper()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`main`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func run(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// wantText fails unless the page's main text holds every fragment.
+func wantText(t *testing.T, ctx context.Context, fragments ...string) {
+	t.Helper()
+	got := text(ctx, t)
+	for _, f := range fragments {
+		if !strings.Contains(got, f) {
+			t.Errorf("the page does not say %q; it says:\n%s", f, got)
+		}
+	}
+}
+
+// TestPortalRequestLifecycle walks the request lifecycle in Chromium: a requestor finds
+// the package, is told next to the field what is missing, requests with an answer and a
+// justification; the approver approves; the requestor sees the access delivered and
+// removes it. // REQ-1 REQ-10 POL-5 POL-11
+func TestPortalRequestLifecycle(t *testing.T) {
+	pw := newPortalWorld(t)
+	ctx := browser(t)
+	shots := screenshots(t)
+
+	run(t, ctx, pw.signIn(pw.ann.UserPrincipalName, "/portal/access-packages"))
+	shots.take(ctx, "signin-done-packages")
+	wantText(t, ctx, "Access packages", "Sales tools")
+	run(t, ctx, chromedp.SetValue(chromedp.CSS(`#search`), "nothing like it"), load(chromedp.Submit(chromedp.CSS(`#search`))))
+	wantText(t, ctx, "No access package you can request matches")
+	run(t, ctx, chromedp.SetValue(chromedp.CSS(`#search`), "sales"), load(chromedp.Submit(chromedp.CSS(`#search`))),
+		load(chromedp.Click(chromedp.Search(`//a[text()="Sales tools"]`))), chromedp.WaitVisible(chromedp.CSS(`#justification`)))
+	wantText(t, ctx, "Member of Sales team", "Which region?")
+
+	// Without a justification the form comes back with the reason next to the field.
+	run(t, ctx, chromedp.SendKeys(chromedp.CSS(`input[name^="answer."]`), "EMEA"),
+		load(chromedp.Click(chromedp.Search(`//button[text()="Request"]`))), chromedp.WaitVisible(chromedp.CSS(`#justification-error`)))
+	wantText(t, ctx, "requires a justification")
+	shots.take(ctx, "request-form-error")
+	kept, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(`input[name^="answer."]`)))
+	pw.Must(err)
+	if kept != "EMEA" {
+		t.Errorf("the answer was not kept when the form came back: %q", kept)
+	}
+	run(t, ctx, chromedp.SendKeys(chromedp.CSS(`#justification`), "Quarterly planning"),
+		load(chromedp.Click(chromedp.Search(`//button[text()="Request"]`))), chromedp.WaitVisible(chromedp.CSS(`.notice`)))
+	wantText(t, ctx, "Your request was sent.", "Sales tools", "PendingApproval", "Quarterly planning")
+	shots.take(ctx, "request-history")
+	run(t, ctx, pw.signOut())
+
+	// The approver sees the request with its justification and approves it.
+	run(t, ctx, pw.signIn(pw.approver.UserPrincipalName, "/portal/approvals"))
+	wantText(t, ctx, "ann requests Sales tools", "Quarterly planning", "EMEA")
+	shots.take(ctx, "approvals")
+	run(t, ctx, chromedp.SendKeys(chromedp.CSS(`textarea[name="justification"]`), "Fine for the quarter"),
+		load(chromedp.Click(chromedp.Search(`//button[text()="Approve"]`))), chromedp.WaitVisible(chromedp.CSS(`.notice`)))
+	wantText(t, ctx, "You approved the request.", "No request is waiting for your decision.")
+	run(t, ctx, pw.signOut())
+	pw.Must(pw.Svc.Work(pw.Ctx))
+
+	// The requestor has the access, and removes it.
+	run(t, ctx, pw.signIn(pw.ann.UserPrincipalName, "/portal/access"))
+	wantText(t, ctx, "My access", "Sales tools", "Delivered", "does not expire")
+	shots.take(ctx, "my-access")
+	run(t, ctx, load(chromedp.Click(chromedp.Search(`//button[text()="Remove my access"]`))), chromedp.WaitVisible(chromedp.CSS(`.notice`)))
+	wantText(t, ctx, "Your access is being removed.")
+	pw.Must(pw.Svc.Work(pw.Ctx))
+	members, err := pw.Svc.Relations(pw.Ctx, access.SystemActor, pw.group.ID, access.RelMember)
+	pw.Must(err)
+	if len(members) != 0 {
+		t.Errorf("after removal the group still has members: %v", members)
+	}
+}
+
+// TestPortalRefusals checks what people who cannot go on are told: a user blocked from
+// sign-in is refused with the reason, and a person out of every policy's scope sees why
+// on the package page, with what to do (TRB-1). // REQ-2 TRB-1
+func TestPortalRefusals(t *testing.T) {
+	pw := newPortalWorld(t)
+	guest, _ := pw.User("gus", func(u *access.User) {
+		u.UserType = access.UserTypeGuest
+		u.UserPrincipalName = "gus_fabrikam.example#EXT#@contoso.com"
+	})
+	ctx := browser(t)
+
+	run(t, ctx, pw.signIn(pw.bobbie.UserPrincipalName, "/portal/access-packages"))
+	wantText(t, ctx, "Sign-in refused", "blocked from signing in")
+
+	run(t, ctx, pw.signIn(guest.UserPrincipalName, "/portal/access-packages"))
+	wantText(t, ctx, "There is no access package you can request")
+	run(t, ctx, load(chromedp.Navigate(pw.srv.URL+"/portal/access-packages/"+pw.pkg.ID)))
+	wantText(t, ctx, "isn't available to you", "no policy of this access package includes you", "guest from outside the organization")
+}
+
+// shooter saves screenshots of pages when BESTOW_SCREENSHOTS names a directory (the
+// docs' pictures are made this way: BESTOW_SCREENSHOTS=docs/screenshots go test ./internal/web).
+type shooter struct {
+	t   *testing.T
+	dir string
+}
+
+func screenshots(t *testing.T) shooter { return shooter{t: t, dir: os.Getenv("BESTOW_SCREENSHOTS")} }
+
+func (s shooter) take(ctx context.Context, name string) {
+	if s.dir == "" {
+		return
+	}
+	s.t.Helper()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(s.dir, "portal-"+name+".png"), png, 0o644); err != nil {
+		s.t.Fatal(err)
+	}
+}
