@@ -31,6 +31,9 @@ func browser(t *testing.T) context.Context {
 			}
 		}
 	}
+	if path == "" && os.Getenv("BESTOW_REQUIRE_CHROMIUM") != "" {
+		t.Fatal("BESTOW_REQUIRE_CHROMIUM is set but no Chromium was found")
+	}
 	if path == "" {
 		t.Skip("no Chromium on this machine: install Debian's chromium (.ci/run does) or set BESTOW_CHROMIUM")
 	}
