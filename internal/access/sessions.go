@@ -2,6 +2,7 @@ package access
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -18,16 +19,25 @@ var DefaultSessionPolicy = SessionPolicy{Idle: 8 * time.Hour, Absolute: 7 * 24 *
 // busy session writes at most once a minute.
 const sessionTouch = time.Minute
 
-// StartSession signs a user (id or userPrincipalName) in to the portal: it returns the
-// secret of a new session, stored hashed like an API token. A deleted user or one blocked
-// from sign-in gets Unauthenticated with the reason. How the person proved who they are
-// (OIDC, the demo's development sign-in) is the caller's business; via names it, for the
-// audit log.
-func (s *Service) StartSession(ctx context.Context, userIDOrUPN, via string, p SessionPolicy) (string, Actor, error) {
+// Identity is who a sign-in proved a person to be: a userPrincipalName or a mail address
+// (as the identity provider's claim gives it), and how they proved it, for the log.
+type Identity struct {
+	Value string
+	// ByMail matches Value to users' mail (and otherMails) instead of userPrincipalName.
+	ByMail bool
+	Via    string
+}
+
+// StartSession signs a person in to the portal: it returns the secret of a new session,
+// stored hashed like an API token, and the actor. Nobody in the directory with that
+// identity, a deleted user and one blocked from sign-in each get Unauthenticated with the
+// reason. How the person proved who they are (OIDC, the demo's development sign-in) is the
+// caller's business. Matching by mail reads the live users (no index on mail yet).
+func (s *Service) StartSession(ctx context.Context, id Identity, p SessionPolicy) (string, Actor, error) {
 	secret := NewTokenSecret()
 	var who Actor
 	err := s.system(ctx, func(tx Tx) error {
-		u, err := lookupUser(ctx, tx, userIDOrUPN)
+		u, err := signInUser(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -36,10 +46,38 @@ func (s *Service) StartSession(ctx context.Context, userIDOrUPN, via string, p S
 		}
 		now := s.clock.Now()
 		exp := now.Add(p.Absolute)
-		return tx.Tokens().Put(ctx, &Token{ID: s.ids.NewID(), UserID: u.ID, Name: "portal session (" + via + ")", Hash: HashToken(secret),
+		return tx.Tokens().Put(ctx, &Token{ID: s.ids.NewID(), UserID: u.ID, Name: "portal session (" + id.Via + ")", Hash: HashToken(secret),
 			Kind: TokenSession, CreatedDateTime: now, ExpiresDateTime: &exp, LastUsedDateTime: &now})
 	})
 	return secret, who, err
+}
+
+// signInUser finds the user of an identity.
+func signInUser(ctx context.Context, tx Tx, id Identity) (User, error) {
+	unknown := E(KindUnauthenticated, "'%s' is not a user of this directory; ask an administrator to add you, or sign in with the account your organization gave you", id.Value)
+	if strings.TrimSpace(id.Value) == "" {
+		return User{}, E(KindUnauthenticated, "the sign-in did not say who you are (the identity provider sent no %s)", cond(id.ByMail, "mail address", "user name"))
+	}
+	if !id.ByMail {
+		list, err := tx.Users().List(ctx, By(KeyUPN, strings.ToLower(id.Value)))
+		if err != nil {
+			return User{}, err
+		}
+		if len(list) != 1 {
+			return User{}, unknown
+		}
+		return list[0], nil
+	}
+	list, err := tx.Users().List(ctx, By(KeyState, "live"))
+	if err != nil {
+		return User{}, err
+	}
+	for _, u := range list {
+		if strings.EqualFold(u.Mail, id.Value) || hasFold(u.OtherMails, id.Value) {
+			return u, nil
+		}
+	}
+	return User{}, unknown
 }
 
 // SessionActor resolves a session secret to its actor, or Unauthenticated when the session

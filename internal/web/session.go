@@ -76,7 +76,7 @@ func (p *Portal) signInPage(w http.ResponseWriter, r *http.Request) {
 		})
 		users = list
 	}
-	p.render(w, r, http.StatusOK, "signin", page{Title: "Sign in", Data: map[string]any{"Users": users, "Next": next(r)}})
+	p.render(w, r, http.StatusOK, "signin", page{Title: "Sign in", Data: map[string]any{"Users": users, "Next": next(r), "Providers": p.opts.Providers}})
 }
 
 // devSignIn signs in as the chosen user; only with Options.DevSignIn.
@@ -85,7 +85,10 @@ func (p *Portal) devSignIn(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	secret, who, err := p.svc.StartSession(r.Context(), r.FormValue("user"), "development sign-in", p.opts.Sessions)
+	if !p.allowSignIn(w, r) {
+		return
+	}
+	secret, who, err := p.svc.StartSession(r.Context(), access.Identity{Value: r.FormValue("user"), Via: "development sign-in"}, p.opts.Sessions)
 	if err != nil {
 		p.opts.Log.Warn("sign-in refused", "user", r.FormValue("user"), "err", err)
 		p.render(w, r, http.StatusUnauthorized, "error", page{Title: "Sign-in refused", Error: err.Error()})

@@ -30,16 +30,25 @@ type Options struct {
 	// SecureCookies marks the session cookie Secure (set it when people reach Bestow
 	// over https).
 	SecureCookies bool
+	// Providers are the OIDC identity providers people sign in through.
+	Providers []Provider
+	// BaseURL is where people reach Bestow (https://access.example.com), for the OIDC
+	// callback; empty takes the host of each request.
+	BaseURL string
 	// Sessions bounds the sessions' idle and absolute lifetimes.
 	Sessions access.SessionPolicy
-	Log      *slog.Logger
+	// SignInsPerMinute bounds the sign-in attempts of one client address (default 20).
+	SignInsPerMinute int
+	Log              *slog.Logger
 }
 
 // Portal is the web portal.
 type Portal struct {
-	svc   *access.Service
-	opts  Options
-	pages map[string]*template.Template
+	svc     *access.Service
+	opts    Options
+	pages   map[string]*template.Template
+	oidc    oidcClients
+	signIns *addressLimiter
 }
 
 // New returns the portal over svc.
@@ -50,7 +59,10 @@ func New(svc *access.Service, opts Options) *Portal {
 	if opts.Log == nil {
 		opts.Log = slog.Default()
 	}
-	return &Portal{svc: svc, opts: opts, pages: parsePages()}
+	if opts.SignInsPerMinute <= 0 {
+		opts.SignInsPerMinute = 20
+	}
+	return &Portal{svc: svc, opts: opts, pages: parsePages(), signIns: newAddressLimiter(opts.SignInsPerMinute)}
 }
 
 var funcs = template.FuncMap{
@@ -104,6 +116,8 @@ func (p *Portal) Handler() http.Handler {
 	})
 	mux.HandleFunc("GET /signin", p.signInPage)
 	mux.HandleFunc("POST /signin/dev", p.devSignIn)
+	mux.HandleFunc("GET /signin/{provider}", p.oidcStart)
+	mux.HandleFunc("GET /signin/{provider}/callback", p.oidcCallback)
 	mux.HandleFunc("POST /signout", p.signOut)
 	mux.HandleFunc("GET /portal/access-packages", p.signedIn(p.packagesPage))
 	mux.HandleFunc("GET /portal/access-packages/{id}", p.signedIn(p.packagePage))
