@@ -76,7 +76,17 @@ func newServe() *cobra.Command {
 				log.Warn("--demo on a non-loopback address: the development sign-in is off", "addr", ln.Addr().String())
 			}
 			baseURL, _ := cmd.Flags().GetString("base-url")
-			portal := web.New(svc, web.Options{DevSignIn: dev, SecureCookies: strings.HasPrefix(baseURL, "https://"), Log: log})
+			providers, err := providersFromFlags(cmd)
+			if err != nil {
+				return err
+			}
+			idle, _ := cmd.Flags().GetDuration("session-idle")
+			lifetime, _ := cmd.Flags().GetDuration("session-lifetime")
+			if idle <= 0 || lifetime < idle {
+				return fmt.Errorf("--session-idle %s and --session-lifetime %s: both must be positive and the lifetime at least the idle time", idle, lifetime)
+			}
+			portal := web.New(svc, web.Options{DevSignIn: dev, Providers: providers, BaseURL: baseURL,
+				SecureCookies: strings.HasPrefix(baseURL, "https://"), Sessions: access.SessionPolicy{Idle: idle, Absolute: lifetime}, Log: log})
 			srv := newServer(cmd, withPortal(api, portal.Handler()))
 			if maddr, _ := cmd.Flags().GetString("metrics-addr"); maddr != "" {
 				mln, err := net.Listen("tcp", maddr)
@@ -116,6 +126,7 @@ func newServe() *cobra.Command {
 		},
 	}
 	cmd.Flags().String("addr", envOr("BESTOW_ADDR", "127.0.0.1:8080"), "listen address (env BESTOW_ADDR)")
+	portalFlags(cmd)
 	cmd.Flags().Bool("demo", false, "seed demo data into an empty database")
 	cmd.Flags().String("log-level", "info", "log level: debug, info, warn, error")
 	cmd.Flags().Duration("worker-interval", envDuration("BESTOW_WORKER_INTERVAL", 2*time.Second),
@@ -170,23 +181,6 @@ func newHandlers(svc *access.Service, log *slog.Logger, limits graphapi.Limits) 
 	a := graphapi.New(svc, log, reg)
 	a.SetLimits(limits)
 	return a.Handler(), m
-}
-
-// withPortal serves the portal's paths (/, /portal/, /signin, /signout, /static/) from
-// portal and everything else from the API.
-func withPortal(api, portal http.Handler) http.Handler {
-	mux := http.NewServeMux()
-	mux.Handle("/", api)
-	for _, p := range []string{"GET /{$}", "/portal/", "/signin", "/signin/", "/signout", "GET /static/"} {
-		mux.Handle(p, portal)
-	}
-	return mux
-}
-
-// isLoopback reports whether addr listens only on a loopback interface.
-func isLoopback(addr net.Addr) bool {
-	tcp, ok := addr.(*net.TCPAddr)
-	return ok && tcp.IP.IsLoopback()
 }
 
 // envFloat and envInt read a number from the environment, or return def.

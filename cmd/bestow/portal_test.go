@@ -1,0 +1,35 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestParseProvider checks the --oidc syntax and its error messages.
+func TestParseProvider(t *testing.T) {
+	secret := filepath.Join(t.TempDir(), "secret")
+	if err := os.WriteFile(secret, []byte("s3cret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p, err := parseProvider("name=corp,issuer=https://id.example.com,client-id=bestow,client-secret-file=" + secret + ",claim=upn,display-name=Contoso ID")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Name != "corp" || p.ClientSecret != "s3cret" || p.Claim != "upn" || p.DisplayName != "Contoso ID" || p.Issuer != "https://id.example.com" {
+		t.Errorf("parsed %+v", p)
+	}
+	for spec, want := range map[string]string{
+		"name=corp,issuer=https://x":                                               "needs an issuer and a client id",
+		"name=c orp,issuer=https://x,client-id=a":                                  "use letters, digits",
+		"name=corp,issuer=https://x,client-id=a,claim=sub":                         "claim \"sub\" is not supported",
+		"name=corp,issuer=https://x,client-id=a,colour=blue":                       "unknown key \"colour\"",
+		"name=corp,issuer":                                                         "is not key=value",
+		"name=corp,issuer=https://x,client-id=a,client-secret-file=/nonexistent/x": "client-secret-file",
+	} {
+		if _, err := parseProvider(spec); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("parseProvider(%q) = %v, want an error saying %q", spec, err, want)
+		}
+	}
+}
