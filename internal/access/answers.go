@@ -18,6 +18,20 @@ type Answer struct {
 type QuestionRef struct {
 	Type string `json:"@odata.type,omitempty"`
 	ID   string `json:"id"`
+	// Text is the question as it was asked, recorded with the answer so that approvers
+	// and the history read it even after the policy changes.
+	Text string `json:"text,omitempty"`
+}
+
+// labelAnswers records with each answer the question it answers, as the policy asks it.
+func (p *Policy) labelAnswers(answers []Answer) {
+	for i := range answers {
+		for _, q := range p.Questions {
+			if q.ID == answers[i].AnsweredQuestion.ID {
+				answers[i].AnsweredQuestion.Type, answers[i].AnsweredQuestion.Text = q.Type, q.Text
+			}
+		}
+	}
 }
 
 // CheckAnswers checks a request's justification and answers against the policy (POL-5):

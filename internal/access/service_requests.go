@@ -88,6 +88,7 @@ func (s *Service) submitAdd(ctx context.Context, tx *op, typ string, in RequestI
 		if err := pol.CheckAnswers(in.Justification, in.Answers); err != nil {
 			return Request{}, err
 		}
+		pol.labelAnswers(in.Answers)
 	} else {
 		if err := tx.authorize(ActManageAssignments, t); err != nil {
 			return Request{}, err
@@ -433,6 +434,7 @@ func (s *Service) submitUpdate(ctx context.Context, tx *op, typ string, in Reque
 		if err := pol.CheckAnswers(in.Justification, in.Answers); err != nil {
 			return Request{}, err
 		}
+		pol.labelAnswers(in.Answers)
 	} else {
 		pol.RequestorSettings.AllowCustomAssignmentSchedule = true
 	}

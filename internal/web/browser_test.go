@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	_ "embed"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -142,14 +143,17 @@ func TestPortalRequestLifecycle(t *testing.T) {
 	ctx := browser(t)
 	shots := screenshots(t)
 
+	run(t, ctx, load(chromedp.Navigate(pw.srv.URL+"/signin")))
+	shots.take(ctx, "signin")
 	run(t, ctx, pw.signIn(pw.ann.UserPrincipalName, "/portal/access-packages"))
-	shots.take(ctx, "signin-done-packages")
+	shots.take(ctx, "access-packages")
 	wantText(t, ctx, "Access packages", "Sales tools")
 	run(t, ctx, chromedp.SetValue(chromedp.CSS(`#search`), "nothing like it"), load(chromedp.Submit(chromedp.CSS(`#search`))))
 	wantText(t, ctx, "No access package you can request matches")
 	run(t, ctx, chromedp.SetValue(chromedp.CSS(`#search`), "sales"), load(chromedp.Submit(chromedp.CSS(`#search`))),
 		load(chromedp.Click(chromedp.Search(`//a[text()="Sales tools"]`))), chromedp.WaitVisible(chromedp.CSS(`#justification`)))
 	wantText(t, ctx, "Member of Sales team", "Which region?")
+	shots.take(ctx, "package")
 
 	// Without a justification the form comes back with the reason next to the field.
 	run(t, ctx, chromedp.SendKeys(chromedp.CSS(`input[name^="answer."]`), "EMEA"),
@@ -169,7 +173,7 @@ func TestPortalRequestLifecycle(t *testing.T) {
 
 	// The approver sees the request with its justification and approves it.
 	run(t, ctx, pw.signIn(pw.approver.UserPrincipalName, "/portal/approvals"))
-	wantText(t, ctx, "ann requests Sales tools", "Quarterly planning", "EMEA")
+	wantText(t, ctx, "ann requests Sales tools", "Quarterly planning", "Which region?", "EMEA")
 	shots.take(ctx, "approvals")
 	run(t, ctx, chromedp.SendKeys(chromedp.CSS(`textarea[name="justification"]`), "Fine for the quarter"),
 		load(chromedp.Click(chromedp.Search(`//button[text()="Approve"]`))), chromedp.WaitVisible(chromedp.CSS(`.notice`)))
@@ -201,35 +205,86 @@ func TestPortalRefusals(t *testing.T) {
 		u.UserPrincipalName = "gus_fabrikam.example#EXT#@contoso.com"
 	})
 	ctx := browser(t)
+	shots := screenshots(t)
 
 	run(t, ctx, pw.signIn(pw.bobbie.UserPrincipalName, "/portal/access-packages"))
 	wantText(t, ctx, "Sign-in refused", "blocked from signing in")
+	shots.take(ctx, "signin-refused")
 
 	run(t, ctx, pw.signIn(guest.UserPrincipalName, "/portal/access-packages"))
 	wantText(t, ctx, "There is no access package you can request")
+	shots.take(ctx, "no-packages")
 	run(t, ctx, load(chromedp.Navigate(pw.srv.URL+"/portal/access-packages/"+pw.pkg.ID)))
 	wantText(t, ctx, "isn't available to you", "no policy of this access package includes you", "guest from outside the organization")
+	shots.take(ctx, "package-unavailable")
 }
 
-// shooter saves screenshots of pages when BESTOW_SCREENSHOTS names a directory (the
-// docs' pictures are made this way: BESTOW_SCREENSHOTS=docs/screenshots go test ./internal/web).
-type shooter struct {
+// axeSource is axe-core (npm axe-core 4.14.1, MPL-2.0), vendored for the accessibility check.
+//
+//go:embed testdata/axe-core-4.14.1.min.js
+var axeSource string
+
+// looker checks every page the journeys visit: axe-core must find no serious or critical
+// accessibility violation. With BESTOW_SCREENSHOTS naming a directory it also saves the
+// page at desktop and phone width (the docs' pictures are made so:
+// BESTOW_SCREENSHOTS=$PWD/docs/screenshots go test ./internal/web).
+type looker struct {
 	t   *testing.T
 	dir string
 }
 
-func screenshots(t *testing.T) shooter { return shooter{t: t, dir: os.Getenv("BESTOW_SCREENSHOTS")} }
+func screenshots(t *testing.T) looker { return looker{t: t, dir: os.Getenv("BESTOW_SCREENSHOTS")} }
 
-func (s shooter) take(ctx context.Context, name string) {
+// take checks the page shown now and saves its pictures as portal-NAME(-phone).png.
+func (s looker) take(ctx context.Context, name string) {
+	s.t.Helper()
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[any](axeSource)); err != nil {
+		s.t.Fatalf("%s: loading axe-core: %v", name, err)
+	}
+	found, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`axe.run(document, {resultTypes: ["violations"]}).then(r => r.violations
+		.filter(v => v.impact === "serious" || v.impact === "critical")
+		.map(v => v.impact + " " + v.id + ": " + v.help + " at " + v.nodes.map(n => n.target.join(" ")).join(", ")))`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		s.t.Fatalf("%s: running axe-core: %v", name, err)
+	}
+	for _, v := range found {
+		s.t.Errorf("accessibility, page %s: %s", name, v)
+	}
 	if s.dir == "" {
 		return
 	}
-	s.t.Helper()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
-	if err != nil {
+	for _, size := range []struct {
+		suffix string
+		w, h   int64
+	}{{"", 1280, 900}, {"-phone", 390, 844}} {
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(size.w, size.h)); err != nil {
+			s.t.Fatal(err)
+		}
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(s.dir, "portal-"+name+size.suffix+".png"), png, 0o644); err != nil {
+			s.t.Fatal(err)
+		}
+	}
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900)); err != nil {
 		s.t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(s.dir, "portal-"+name+".png"), png, 0o644); err != nil {
-		s.t.Fatal(err)
-	}
+}
+
+// TestPortalOwnRequestNotApproved checks that an approver who is also a requestor never
+// sees their own request among their approvals, while the other approver does. // POL-11
+func TestPortalOwnRequestNotApproved(t *testing.T) {
+	pw := newPortalWorld(t)
+	travel := pw.Package("Travel", pw.Group("Travellers"))
+	pw.Policy(travel, "Travel", accesstest.Approval([]string{pw.approver.ID, pw.ann.ID}))
+	_, err := pw.Request(pw.Actor(pw.ann.ID), travel)
+	pw.Must(err)
+	ctx := browser(t)
+
+	run(t, ctx, pw.signIn(pw.ann.UserPrincipalName, "/portal/approvals"))
+	wantText(t, ctx, "No request is waiting for your decision.")
+	run(t, ctx, pw.signOut(), pw.signIn(pw.approver.UserPrincipalName, "/portal/approvals"))
+	wantText(t, ctx, "ann requests Travel")
 }
