@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -30,6 +31,19 @@ func TestParseProvider(t *testing.T) {
 	} {
 		if _, err := parseProvider(spec); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("parseProvider(%q) = %v, want an error saying %q", spec, err, want)
+		}
+	}
+}
+
+// TestDevSignInLoopbackOnly checks the address rule of the development sign-in. // AUTH-3
+func TestDevSignInLoopbackOnly(t *testing.T) {
+	for addr, want := range map[string]bool{"127.0.0.1:8080": true, "[::1]:8080": true, "0.0.0.0:8080": false, "10.0.0.5:8080": false, "[::]:8080": false} {
+		a, err := net.ResolveTCPAddr("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := isLoopback(a); got != want {
+			t.Errorf("isLoopback(%s) = %v, want %v", addr, got, want)
 		}
 	}
 }
