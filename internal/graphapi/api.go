@@ -68,17 +68,58 @@ func (a *API) Endpoints() []Endpoint {
 func (a *API) Handler() http.Handler {
 	mux := http.NewServeMux()
 	for _, rt := range a.routes {
-		h := rt.h
+		h := a.refuseCalls(rt.pattern, rt.h)
 		if !rt.public {
 			h = a.authenticate(h)
 		}
 		mux.Handle(rt.method+" "+rt.pattern, a.instrument(rt.pattern, h))
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		a.writeError(w, r, access.Ec(access.KindNotFound, "Request_UnsupportedQuery",
-			"%s %s is not an endpoint of this server; /openapi.json lists them all", r.Method, r.URL.Path))
+		a.writeError(w, r, notEndpoint(r))
 	})
 	return a.recover(a.throttleAddress(mux))
+}
+
+// notEndpoint is the answer for a path the server has no endpoint for.
+func notEndpoint(r *http.Request) error {
+	return access.Ec(access.KindNotFound, "Request_UnsupportedQuery",
+		"%s %s is not an endpoint of this server; /openapi.json lists them all", r.Method, r.URL.Path)
+}
+
+// routeCalls names the OData functions a route accepts in place of the id in its last
+// wildcard, as Graph's `assignments/filterByCurrentUser(on='target')`.
+var routeCalls = map[string][]string{
+	em + "/accessPackages/{id}":                   {"filterByCurrentUser"},
+	em + "/assignmentRequests/{id}":               {"filterByCurrentUser"},
+	em + "/assignments/{id}":                      {"filterByCurrentUser"},
+	em + "/accessPackageAssignmentApprovals/{id}": {"filterByCurrentUser"},
+	em + "/assignmentApprovals/{id}":              {"filterByCurrentUser"},
+}
+
+// refuseCalls makes a route answer "not an endpoint" when one of its wildcards holds an
+// OData function call (name(…)) or a type cast (microsoft.graph.x) it does not serve,
+// instead of looking the segment up as an id ("object 'x(…)' does not exist").
+func (a *API) refuseCalls(pattern string, h http.HandlerFunc) http.HandlerFunc {
+	var names []string
+	for _, m := range pathParam.FindAllStringSubmatch(pattern, -1) {
+		names = append(names, m[1])
+	}
+	if len(names) == 0 {
+		return h
+	}
+	accepted := routeCalls[pattern]
+	return func(w http.ResponseWriter, r *http.Request) {
+		for _, n := range names {
+			v := r.PathValue(n)
+			fn, _, call := strings.Cut(v, "(")
+			cast := strings.HasPrefix(strings.ToLower(v), "microsoft.graph.")
+			if (call || cast) && !(call && n == names[len(names)-1] && contains(accepted, fn)) {
+				a.writeError(w, r, notEndpoint(r))
+				return
+			}
+		}
+		h(w, r)
+	}
 }
 
 type actorKey struct{}
