@@ -54,7 +54,7 @@ func mailerFromFlags(cmd *cobra.Command) (access.Mailer, error) {
 	if cfg.Username != "" && pw == "" {
 		return nil, errors.New("--smtp-user is set but there is no password: set BESTOW_SMTP_PASSWORD or --smtp-password-file")
 	}
-	if cfg.BaseURL, err = baseURL(get("base-url"), get("addr")); err != nil {
+	if cfg.BaseURL, err = baseURL(get("base-url"), get("addr"), get("tls-cert") != ""); err != nil {
 		return nil, err
 	}
 	s, err := notify.New(cfg)
@@ -88,8 +88,9 @@ func smtpPassword(file string) (string, error) {
 	return pw, nil
 }
 
-// baseURL checks --base-url, or derives it from the listen address.
-func baseURL(flag, addr string) (string, error) {
+// baseURL checks --base-url, or derives it from the listen address (https when Bestow
+// serves TLS itself).
+func baseURL(flag, addr string, tls bool) (string, error) {
 	if flag == "" {
 		host, port, err := net.SplitHostPort(addr)
 		if err != nil {
@@ -100,7 +101,11 @@ func baseURL(flag, addr string) (string, error) {
 				host = "localhost"
 			}
 		}
-		return "http://" + net.JoinHostPort(host, port), nil
+		scheme := "http://"
+		if tls {
+			scheme = "https://"
+		}
+		return scheme + net.JoinHostPort(host, port), nil
 	}
 	u, err := url.Parse(flag)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {

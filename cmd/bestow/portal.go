@@ -18,6 +18,8 @@ func portalFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringArray("oidc", envList("BESTOW_OIDC"),
 		"an OpenID Connect provider people sign in through, as name=corp,issuer=https://…,client-id=…,client-secret-file=FILE (or client-secret=…),claim=email|upn|preferred_username[,display-name=…]; repeat for several (env BESTOW_OIDC, separated by ';')")
+	f.String("tls-cert", os.Getenv("BESTOW_TLS_CERT"), "serve https with this certificate (PEM, chain included); needs --tls-key (env BESTOW_TLS_CERT)")
+	f.String("tls-key", os.Getenv("BESTOW_TLS_KEY"), "the private key (PEM) of --tls-cert (env BESTOW_TLS_KEY)")
 	f.Duration("session-idle", envDuration("BESTOW_SESSION_IDLE", 8*time.Hour), "a portal session ends after this long without use (env BESTOW_SESSION_IDLE)")
 	f.Duration("session-lifetime", envDuration("BESTOW_SESSION_LIFETIME", 7*24*time.Hour), "a portal session ends this long after sign-in in any case (env BESTOW_SESSION_LIFETIME)")
 }

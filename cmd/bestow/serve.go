@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -76,6 +77,18 @@ func newServe() *cobra.Command {
 				log.Warn("--demo on a non-loopback address: the development sign-in is off", "addr", ln.Addr().String())
 			}
 			baseURL, _ := cmd.Flags().GetString("base-url")
+			certFile, _ := cmd.Flags().GetString("tls-cert")
+			keyFile, _ := cmd.Flags().GetString("tls-key")
+			if (certFile == "") != (keyFile == "") {
+				return fmt.Errorf("--tls-cert and --tls-key go together: give both files, or neither")
+			}
+			scheme := "http"
+			if certFile != "" {
+				scheme = "https"
+				if _, err := tls.LoadX509KeyPair(certFile, keyFile); err != nil {
+					return fmt.Errorf("--tls-cert/--tls-key: %w", err)
+				}
+			}
 			providers, err := providersFromFlags(cmd)
 			if err != nil {
 				return err
@@ -86,7 +99,7 @@ func newServe() *cobra.Command {
 				return fmt.Errorf("--session-idle %s and --session-lifetime %s: both must be positive and the lifetime at least the idle time", idle, lifetime)
 			}
 			portal := web.New(svc, web.Options{DevSignIn: dev, Providers: providers, BaseURL: baseURL,
-				SecureCookies: strings.HasPrefix(baseURL, "https://"), Sessions: access.SessionPolicy{Idle: idle, Absolute: lifetime}, Log: log})
+				SecureCookies: scheme == "https" || strings.HasPrefix(baseURL, "https://"), Sessions: access.SessionPolicy{Idle: idle, Absolute: lifetime}, Log: log})
 			srv := newServer(cmd, withPortal(api, portal.Handler()))
 			if maddr, _ := cmd.Flags().GetString("metrics-addr"); maddr != "" {
 				mln, err := net.Listen("tcp", maddr)
@@ -98,10 +111,10 @@ func newServe() *cobra.Command {
 				defer msrv.Close()
 				log.Info("metrics listening", "addr", "http://"+mln.Addr().String()+"/metrics")
 			}
-			log.Info("bestow listening", "addr", "http://"+ln.Addr().String(), "version", version)
+			log.Info("bestow listening", "addr", scheme+"://"+ln.Addr().String(), "version", version)
 			if withDemo {
 				db, _ := cmd.Flags().GetString("db")
-				fmt.Fprintf(os.Stderr, "\nBestow is running at http://%s with demo data.\nOpen the portal: http://%s/portal/ and sign in as a demo user.\nGet an API token: go run ./cmd/bestow token create --db %s --user %s\n\n", ln.Addr(), ln.Addr(), db, demo.AdminUPN)
+				fmt.Fprintf(os.Stderr, "\nBestow is running at %s://%s with demo data.\nOpen the portal: %s://%s/portal/ and sign in as a demo user.\nGet an API token: go run ./cmd/bestow token create --db %s --user %s\n\n", scheme, ln.Addr(), scheme, ln.Addr(), db, demo.AdminUPN)
 			}
 			interval, _ := cmd.Flags().GetDuration("worker-interval")
 			lease, _ := cmd.Flags().GetDuration("delivery-lease")
@@ -110,7 +123,13 @@ func newServe() *cobra.Command {
 			defer stopWorker()
 			go svc.RunWorker(wctx, interval, func(err error) { log.Error("worker", "err", err) })
 			errc := make(chan error, 1)
-			go func() { errc <- srv.Serve(ln) }()
+			go func() {
+				if certFile != "" {
+					errc <- srv.ServeTLS(ln, certFile, keyFile)
+					return
+				}
+				errc <- srv.Serve(ln)
+			}()
 			select {
 			case err := <-errc:
 				return err
