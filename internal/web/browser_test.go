@@ -288,3 +288,30 @@ func TestPortalOwnRequestNotApproved(t *testing.T) {
 	run(t, ctx, pw.signOut(), pw.signIn(pw.approver.UserPrincipalName, "/portal/approvals"))
 	wantText(t, ctx, "ann requests Travel")
 }
+
+// TestPortalExtend extends an assignment that ends, from My access: the request goes
+// through the assignment's policy (POL-7), and a policy that does not allow it says so.
+func TestPortalExtend(t *testing.T) {
+	pw := newPortalWorld(t)
+	month := access.Duration(30 * 24 * time.Hour)
+	ends := func(p *access.Policy) { p.Expiration = access.Expiration{Type: access.ExpireAfterDuration, Duration: &month} }
+	vpn := pw.Package("VPN", pw.Group("VPN users"))
+	pol := pw.Policy(vpn, "VPN", ends)
+	wiki := pw.Package("Wiki", pw.Group("Wiki editors"))
+	fixed := pw.Policy(wiki, "Wiki", ends, func(p *access.Policy) { p.RequestorSettings.EnableTargetsToSelfUpdateAccess = false })
+	pw.Assign(pw.ann, vpn, pol)
+	pw.Assign(pw.ann, wiki, fixed)
+	pw.Must(pw.Svc.Work(pw.Ctx))
+	ctx := browser(t)
+	shots := screenshots(t)
+
+	run(t, ctx, pw.signIn(pw.ann.UserPrincipalName, "/portal/access"))
+	wantText(t, ctx, "VPN", "Wiki", "ends ")
+	shots.take(ctx, "my-access-extend")
+	run(t, ctx, chromedp.SendKeys(chromedp.Search(`//h3[starts-with(., "Wiki")]/following::textarea[1]`), "still editing"),
+		load(chromedp.Click(chromedp.Search(`//h3[starts-with(., "Wiki")]/following::button[text()="Extend"][1]`))))
+	wantText(t, ctx, "does not let users extend their access")
+	run(t, ctx, chromedp.SendKeys(chromedp.Search(`//h3[starts-with(., "VPN")]/following::textarea[1]`), "travelling"),
+		load(chromedp.Click(chromedp.Search(`//h3[starts-with(., "VPN")]/following::button[text()="Extend"][1]`))))
+	wantText(t, ctx, "Your request to extend the access was sent.", "travelling")
+}

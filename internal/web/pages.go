@@ -197,6 +197,11 @@ type assignmentView struct {
 
 // accessPage lists the person's assignments: current ones with their end, expired ones.
 func (p *Portal) accessPage(w http.ResponseWriter, r *http.Request) {
+	p.showAccess(w, r, http.StatusOK, "", "")
+}
+
+// showAccess renders My access; a refused extension shows its reason on the assignment.
+func (p *Portal) showAccess(w http.ResponseWriter, r *http.Request, status int, failedID, msg string) {
 	who := actorOf(r)
 	list, err := p.svc.MyAssignments(r.Context(), who)
 	if err != nil {
@@ -215,8 +220,8 @@ func (p *Portal) accessPage(w http.ResponseWriter, r *http.Request) {
 			current = append(current, v)
 		}
 	}
-	p.render(w, r, http.StatusOK, "access", page{Title: "My access", Nav: "access", Who: who,
-		Data: map[string]any{"Current": current, "Expired": expired}})
+	p.render(w, r, status, "access", page{Title: "My access", Nav: "access", Who: who, Error: msg,
+		Data: map[string]any{"Current": current, "Expired": expired, "Failed": failedID}})
 }
 
 // removeAccess asks to remove one of the person's assignments (userRemove).
@@ -228,6 +233,19 @@ func (p *Portal) removeAccess(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/portal/access?notice="+url.QueryEscape("Your access is being removed."), http.StatusSeeOther)
+}
+
+// extendAccess asks to extend one of the person's assignments (userUpdate, POL-7): the
+// policy decides whether that is allowed and whether it needs approval.
+func (p *Portal) extendAccess(w http.ResponseWriter, r *http.Request) {
+	who := actorOf(r)
+	_, err := p.svc.SubmitRequest(r.Context(), who, access.RequestInput{RequestType: "userUpdate", AssignmentID: r.PathValue("id"),
+		Justification: r.PostFormValue("justification")})
+	if err != nil {
+		p.showAccess(w, r, statusOf(err), r.PathValue("id"), err.Error())
+		return
+	}
+	http.Redirect(w, r, "/portal/requests?notice="+url.QueryEscape("Your request to extend the access was sent."), http.StatusSeeOther)
 }
 
 // approvalView is a request waiting for the person's decision.

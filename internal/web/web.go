@@ -126,6 +126,7 @@ func (p *Portal) Handler() http.Handler {
 	mux.HandleFunc("POST /portal/requests/{id}/cancel", p.signedIn(p.cancelRequest))
 	mux.HandleFunc("GET /portal/access", p.signedIn(p.accessPage))
 	mux.HandleFunc("POST /portal/access/{id}/remove", p.signedIn(p.removeAccess))
+	mux.HandleFunc("POST /portal/access/{id}/extend", p.signedIn(p.extendAccess))
 	mux.HandleFunc("GET /portal/approvals", p.signedIn(p.approvalsPage))
 	mux.HandleFunc("POST /portal/approvals/{id}/{stage}", p.signedIn(p.decide))
 	return http.NewCrossOriginProtection().Handler(securityHeaders(mux))
