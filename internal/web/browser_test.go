@@ -294,7 +294,9 @@ func TestPortalOwnRequestNotApproved(t *testing.T) {
 func TestPortalExtend(t *testing.T) {
 	pw := newPortalWorld(t)
 	month := access.Duration(30 * 24 * time.Hour)
-	ends := func(p *access.Policy) { p.Expiration = access.Expiration{Type: access.ExpireAfterDuration, Duration: &month} }
+	ends := func(p *access.Policy) {
+		p.Expiration = access.Expiration{Type: access.ExpireAfterDuration, Duration: &month}
+	}
 	vpn := pw.Package("VPN", pw.Group("VPN users"))
 	pol := pw.Policy(vpn, "VPN", ends)
 	wiki := pw.Package("Wiki", pw.Group("Wiki editors"))
@@ -314,4 +316,33 @@ func TestPortalExtend(t *testing.T) {
 	run(t, ctx, chromedp.SendKeys(chromedp.Search(`//h3[starts-with(., "VPN")]/following::textarea[1]`), "travelling"),
 		load(chromedp.Click(chromedp.Search(`//h3[starts-with(., "VPN")]/following::button[text()="Extend"][1]`))))
 	wantText(t, ctx, "Your request to extend the access was sent.", "travelling")
+}
+
+// TestPortalTokens creates an API token in the portal, shown once, that authenticates as
+// the person, and revokes it.
+func TestPortalTokens(t *testing.T) {
+	pw := newPortalWorld(t)
+	ctx := browser(t)
+	shots := screenshots(t)
+
+	run(t, ctx, pw.signIn(pw.ann.UserPrincipalName, "/portal/tokens"))
+	wantText(t, ctx, "You have no API tokens.")
+	run(t, ctx, chromedp.SendKeys(chromedp.CSS(`#name`), "report script"), load(chromedp.Click(chromedp.Search(`//button[text()="Create token"]`))))
+	secret, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(`#secret`)))
+	pw.Must(err)
+	shots.take(ctx, "tokens")
+	who, err := pw.Svc.Authenticate(pw.Ctx, secret)
+	if err != nil || who.UserID != pw.ann.ID {
+		t.Fatalf("the new token authenticates as %q (%v), want ann", who.UserID, err)
+	}
+	run(t, ctx, load(chromedp.Navigate(pw.srv.URL+"/portal/tokens")))
+	if got := text(ctx, t); strings.Contains(got, secret) {
+		t.Error("the token's secret is shown again")
+	}
+	wantText(t, ctx, "report script", "active")
+	run(t, ctx, load(chromedp.Click(chromedp.Search(`//button[text()="Revoke"]`))))
+	wantText(t, ctx, "The token is revoked", "revoked")
+	if _, err := pw.Svc.Authenticate(pw.Ctx, secret); err == nil {
+		t.Error("a revoked token still works")
+	}
 }

@@ -155,3 +155,26 @@ func TestDevSignInOnlyWhenAsked(t *testing.T) {
 		}
 	}
 }
+
+// TestOwnTokensOnly checks that people see and revoke only their own API tokens, and
+// that sessions are not listed among them.
+func TestOwnTokensOnly(t *testing.T) {
+	pw := newPortalWorld(t)
+	ann, approver := pw.Actor(pw.ann.ID), pw.Actor(pw.approver.ID)
+	_, tok, err := pw.Svc.CreateMyToken(pw.Ctx, ann, "ann's script", 0)
+	pw.Must(err)
+	_, _, err = pw.Svc.StartSession(pw.Ctx, access.Identity{Value: pw.ann.UserPrincipalName, Via: "test"}, access.DefaultSessionPolicy)
+	pw.Must(err)
+	if err := pw.Svc.RevokeMyToken(pw.Ctx, approver, tok.ID); !access.IsKind(err, access.KindNotFound) {
+		t.Errorf("someone else revoked ann's token: %v", err)
+	}
+	if list, _ := pw.Svc.MyTokens(pw.Ctx, approver); len(list) != 0 {
+		t.Errorf("the approver sees tokens: %v", list)
+	}
+	if list, _ := pw.Svc.MyTokens(pw.Ctx, ann); len(list) != 1 || list[0].ID != tok.ID {
+		t.Errorf("ann's tokens = %v, want only her API token", list)
+	}
+	if _, _, err := pw.Svc.CreateMyToken(pw.Ctx, ann, "x", 30*time.Second); !access.IsKind(err, access.KindInvalid) {
+		t.Errorf("a 30 s token was accepted: %v", err)
+	}
+}

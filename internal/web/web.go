@@ -82,7 +82,8 @@ var funcs = template.FuncMap{
 		return ""
 	},
 	"lower": strings.ToLower,
-	"deref": func(b *bool) bool { return b != nil && *b },
+	"deref":      func(b *bool) bool { return b != nil && *b },
+	"tokenState": tokenState,
 }
 
 // parsePages parses each page together with the layout.
@@ -127,6 +128,9 @@ func (p *Portal) Handler() http.Handler {
 	mux.HandleFunc("GET /portal/access", p.signedIn(p.accessPage))
 	mux.HandleFunc("POST /portal/access/{id}/remove", p.signedIn(p.removeAccess))
 	mux.HandleFunc("POST /portal/access/{id}/extend", p.signedIn(p.extendAccess))
+	mux.HandleFunc("GET /portal/tokens", p.signedIn(p.tokensPage))
+	mux.HandleFunc("POST /portal/tokens", p.signedIn(p.createToken))
+	mux.HandleFunc("POST /portal/tokens/{id}/revoke", p.signedIn(p.revokeToken))
 	mux.HandleFunc("GET /portal/approvals", p.signedIn(p.approvalsPage))
 	mux.HandleFunc("POST /portal/approvals/{id}/{stage}", p.signedIn(p.decide))
 	return http.NewCrossOriginProtection().Handler(securityHeaders(mux))
