@@ -81,7 +81,7 @@ var funcs = template.FuncMap{
 		}
 		return ""
 	},
-	"lower": strings.ToLower,
+	"lower":      strings.ToLower,
 	"deref":      func(b *bool) bool { return b != nil && *b },
 	"tokenState": tokenState,
 }
