@@ -16,6 +16,7 @@ import (
 
 	"github.com/bestowhq/bestow/internal/access"
 	"github.com/bestowhq/bestow/internal/graphapi"
+	"github.com/bestowhq/bestow/internal/web"
 )
 
 // Size says how much to create.
@@ -149,13 +150,13 @@ func Run(ctx context.Context, svc *access.Service, size Size, progress io.Writer
 	srv := httptest.NewServer(api.Handler())
 	defer srv.Close()
 	const em = "/v1.0/identityGovernance/entitlementManagement"
-	measure := func(name string, path func() string) error {
+	measureOn := func(base string, fetch func(ctx context.Context, u string) (int, error), name string, path func() string) error {
 		var lat []time.Duration
 		items := 0
 		for range size.Samples {
 			p := path()
 			start := time.Now()
-			n, err := get(ctx, srv.URL+p, token)
+			n, err := fetch(ctx, base+p)
 			if err != nil {
 				return fmt.Errorf("%s: %w", name, err)
 			}
@@ -168,6 +169,9 @@ func Run(ctx context.Context, svc *access.Service, size Size, progress io.Writer
 		res.Queries = append(res.Queries, l)
 		fmt.Fprintf(progress, "%-40s p50 %8v  p99 %8v  (%d samples, %d items)\n", name, l.P50.Round(time.Microsecond), l.P99.Round(time.Microsecond), l.Samples, l.Items)
 		return nil
+	}
+	measure := func(name string, path func() string) error {
+		return measureOn(srv.URL, func(ctx context.Context, u string) (int, error) { return get(ctx, u, token) }, name, path)
 	}
 	pkgQuery := func() string {
 		v := url.Values{}
@@ -192,7 +196,77 @@ func Run(ctx context.Context, svc *access.Service, size Size, progress io.Writer
 	if err := measure("users $top=50 (no filter)", func() string { return "/v1.0/users?$top=50" }); err != nil {
 		return res, err
 	}
-	return res, nil
+	return res, portalPages(ctx, svc, userIDs, pkgIDs, measureOn, rng)
+}
+
+// portalPages measures the My Access pages as a member who may request every package of
+// an all-members policy and holds one request, and as the fallback approver of every
+// approval. The figures include rendering and the loopback round trip.
+func portalPages(ctx context.Context, svc *access.Service, userIDs, pkgIDs []string,
+	measureOn func(string, func(context.Context, string) (int, error), string, func() string) error, rng *rand.Rand) error {
+	portal := web.New(svc, web.Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	srv := httptest.NewServer(portal.Handler())
+	defer srv.Close()
+	requestor, approver := userIDs[1], userIDs[0]
+	who := actorOf(ctx, svc, requestor)
+	pols, err := svc.ApplicablePolicies(ctx, who, pkgIDs[0])
+	if err != nil || len(pols) == 0 {
+		return fmt.Errorf("portal request: no policy of %s offers it to the requestor (%v)", pkgIDs[0], err)
+	}
+	if _, err := svc.SubmitRequest(ctx, who, access.RequestInput{RequestType: access.ReqUserAdd, PackageID: pkgIDs[0], PolicyID: pols[0].ID}); err != nil {
+		return fmt.Errorf("portal request: %w", err)
+	}
+	for _, page := range []struct {
+		who, name string
+		path      func() string
+	}{
+		{requestor, "portal: access packages", func() string { return "/portal/access-packages" }},
+		{requestor, "portal: access packages ?search=", func() string { return fmt.Sprintf("/portal/access-packages?search=Package+%d", 1+rng.IntN(9)) }},
+		{requestor, "portal: a package", func() string { return "/portal/access-packages/" + pkgIDs[2*rng.IntN(len(pkgIDs)/2)] }},
+		{requestor, "portal: request history", func() string { return "/portal/requests" }},
+		{requestor, "portal: my access", func() string { return "/portal/access" }},
+		{requestor, "portal: API tokens", func() string { return "/portal/tokens" }},
+		{approver, "portal: approvals", func() string { return "/portal/approvals" }},
+	} {
+		u, err := svc.GetUser(ctx, access.SystemActor, page.who)
+		if err != nil {
+			return err
+		}
+		secret, _, err := svc.StartSession(ctx, access.Identity{Value: u.UserPrincipalName, Via: "bench"}, access.DefaultSessionPolicy)
+		if err != nil {
+			return err
+		}
+		fetch := func(ctx context.Context, u string) (int, error) { return getPage(ctx, u, secret) }
+		if err := measureOn(srv.URL, fetch, page.name, page.path); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func actorOf(ctx context.Context, svc *access.Service, userID string) access.Actor {
+	who, _ := svc.ActorFor(ctx, userID)
+	return who
+}
+
+// getPage fetches a portal page with a session and returns its size in bytes (shown as
+// the "items" of the figure).
+func getPage(ctx context.Context, u, session string) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, "GET", u, nil)
+	if err != nil {
+		return 0, err
+	}
+	req.AddCookie(&http.Cookie{Name: "bestow_session", Value: session})
+	res, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		return 0, err
+	}
+	defer res.Body.Close()
+	data, err := io.ReadAll(res.Body)
+	if res.StatusCode != 200 {
+		return 0, fmt.Errorf("status %d: %.300s", res.StatusCode, data)
+	}
+	return len(data), err
 }
 
 // get fetches a collection and returns how many items it held.

@@ -14,7 +14,7 @@ func TestRunSmall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Queries) != 4 || res.Created["policies"].N != 20 {
+	if len(res.Queries) != 11 || res.Created["policies"].N != 20 {
 		t.Fatalf("result: %+v", res)
 	}
 	for _, q := range res.Queries {
