@@ -2,6 +2,8 @@ package access
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
 	"time"
 )
@@ -25,7 +27,12 @@ type Identity struct {
 	Value string
 	// ByMail matches Value to users' mail (and otherMails) instead of userPrincipalName.
 	ByMail bool
-	Via    string
+	// Verified says the identity provider vouched that the mail address is the person's
+	// (email_verified true). Only such a person may get a guest account on first sign-in.
+	Verified bool
+	// DisplayName is the person's name as the provider gives it, for a new guest account.
+	DisplayName string
+	Via         string
 }
 
 // StartSession signs a person in to the portal: it returns the secret of a new session,
@@ -38,6 +45,9 @@ func (s *Service) StartSession(ctx context.Context, id Identity, p SessionPolicy
 	var who Actor
 	err := s.system(ctx, func(tx Tx) error {
 		u, err := signInUser(ctx, tx, id)
+		if errors.Is(err, errUnknownPerson) && id.ByMail && id.Verified {
+			u, err = s.guestOnSignIn(ctx, tx, id)
+		}
 		if err != nil {
 			return err
 		}
@@ -52,9 +62,13 @@ func (s *Service) StartSession(ctx context.Context, id Identity, p SessionPolicy
 	return secret, who, err
 }
 
+// errUnknownPerson marks a sign-in by someone the directory does not hold.
+var errUnknownPerson = errors.New("unknown person")
+
 // signInUser finds the user of an identity.
 func signInUser(ctx context.Context, tx Tx, id Identity) (User, error) {
-	unknown := E(KindUnauthenticated, "'%s' is not a user of this directory; ask an administrator to add you, or sign in with the account your organization gave you", id.Value)
+	unknown := &Error{Kind: KindUnauthenticated, Code: "UnknownUser", Err: errUnknownPerson,
+		Msg: fmt.Sprintf("'%s' is not a user of this directory; ask an administrator to add you, or sign in with the account your organization gave you", id.Value)}
 	if strings.TrimSpace(id.Value) == "" {
 		return User{}, E(KindUnauthenticated, "the sign-in did not say who you are (the identity provider sent no %s)", cond(id.ByMail, "mail address", "user name"))
 	}
@@ -124,4 +138,85 @@ func (s *Service) EndSession(ctx context.Context, secret string) error {
 		toks[0].RevokedDateTime = &now
 		return tx.Tokens().Put(ctx, &toks[0])
 	})
+}
+
+// guestOnSignIn gives a person from outside the organization a guest account on their
+// first sign-in (AUTH-2), only when some policy that takes requests would include them: one
+// for their connected organization, for all configured connected organizations, or for all
+// external users, in a published catalog open to external users. Otherwise nothing is
+// created and the refusal says why. The guest's userPrincipalName follows Entra's form
+// (alias_domain#EXT#@domain), on the domain of the directory's first member.
+func (s *Service) guestOnSignIn(ctx context.Context, tx Tx, id Identity) (User, error) {
+	addr := strings.ToLower(strings.TrimSpace(id.Value))
+	at := strings.LastIndexByte(addr, '@')
+	if at <= 0 || at == len(addr)-1 {
+		return User{}, E(KindUnauthenticated, "the sign-in gave '%s' as your address, which is not a mail address", id.Value)
+	}
+	members, err := tx.Users().List(ctx, By(KeyState, "live"))
+	if err != nil {
+		return User{}, err
+	}
+	home := ""
+	var first time.Time
+	for _, m := range members {
+		if !m.IsGuest() && (home == "" || m.CreatedDateTime.Before(first)) {
+			home, first = m.Domain(), m.CreatedDateTime
+		}
+	}
+	domain := addr[at+1:]
+	if home == "" || domain == home {
+		return User{}, E(KindUnauthenticated, "'%s' is not a user of this directory; ask an administrator to add you", id.Value)
+	}
+	name := strings.TrimSpace(id.DisplayName)
+	if name == "" {
+		name = addr[:at]
+	}
+	u := User{DisplayName: name, Mail: addr, UserType: UserTypeGuest, AccountEnabled: true,
+		UserPrincipalName: strings.ReplaceAll(addr, "@", "_") + "#EXT#@" + home}
+	orgs, err := tx.ConnectedOrganizations().List(ctx)
+	if err != nil {
+		return User{}, err
+	}
+	sub := Subject{User: u, Org: OrgOf(u, orgs)}
+	open, err := openToGuest(ctx, tx, sub)
+	if err != nil {
+		return User{}, err
+	}
+	if !open {
+		from := "organizations that are not connected to this one"
+		if sub.Org != nil {
+			from = "connected organization '" + sub.Org.DisplayName + "'"
+		}
+		return User{}, Ec(KindUnauthenticated, "NoPolicyForExternalUser",
+			"no access package is open to people from %s (%s), so no account was made for you; ask your contact in the organization to add a policy for them (TRB-1)", domain, from)
+	}
+	u.ID, u.CreatedDateTime = s.ids.NewID(), s.clock.Now()
+	if err := u.Validate(); err != nil {
+		return User{}, err
+	}
+	return u, tx.Users().Put(ctx, &u)
+}
+
+// openToGuest reports whether some policy that takes requests includes the prospective
+// guest, in a published catalog open to external users.
+func openToGuest(ctx context.Context, tx Tx, sub Subject) (bool, error) {
+	cats, err := tx.Catalogs().List(ctx)
+	if err != nil {
+		return false, err
+	}
+	for _, c := range cats {
+		if !openFor(c, sub) {
+			continue
+		}
+		pols, err := tx.Policies().List(ctx, By(KeyCatalog, c.ID))
+		if err != nil {
+			return false, err
+		}
+		for _, p := range pols {
+			if p.Enabled() && p.RequestorSettings.EnableTargetsToSelfAddAccess && p.Covers(sub) {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
 }

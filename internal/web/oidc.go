@@ -194,7 +194,10 @@ func (p *Portal) oidcCallback(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	secret, who, err := p.svc.StartSession(r.Context(), access.Identity{Value: value, ByMail: pr.Claim == "email", Via: pr.Name}, p.opts.Sessions)
+	verified, _ := claims["email_verified"].(bool)
+	name, _ := claims["name"].(string)
+	secret, who, err := p.svc.StartSession(r.Context(), access.Identity{Value: value, ByMail: pr.Claim == "email",
+		Verified: pr.Claim == "email" && verified, DisplayName: name, Via: pr.Name}, p.opts.Sessions)
 	if err != nil {
 		refuse(statusOf(err), "%s", err.Error())
 		return
