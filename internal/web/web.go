@@ -84,6 +84,7 @@ var funcs = template.FuncMap{
 	"lower":      strings.ToLower,
 	"deref":      func(b *bool) bool { return b != nil && *b },
 	"tokenState": tokenState,
+	"add":        func(a, b int) int { return a + b },
 }
 
 // parsePages parses each page together with the layout.
