@@ -264,10 +264,10 @@ func existingChecks(ctx context.Context, tx Tx, ev *Evaluation, p Package, u Use
 }
 
 // lookupIn answers approver-resolution questions from a transaction (errors read as
-// "nobody").
+// "nobody"): a soft-deleted group's members approve nothing while it is deleted.
 func lookupIn(ctx context.Context, tx Tx) Lookup {
 	return Lookup{
-		Members: func(g string) []string { ids, _ := tx.Related(ctx, g, RelMember); return ids },
+		Members: func(g string) []string { ids, _ := membersOf(ctx, tx, g, RelMember); return ids },
 		Manager: func(u string) string {
 			x, err := tx.Users().Get(ctx, u)
 			if err != nil {
@@ -292,6 +292,8 @@ func lookupIn(ctx context.Context, tx Tx) Lookup {
 			}
 			return org.InternalSponsorIDs
 		},
+		// A deleted group is still a group (so its id is not taken for a user's), with no
+		// members while deleted (membersOf).
 		IsGroup: func(id string) bool { _, err := tx.Groups().Get(ctx, id); return err == nil },
 	}
 }

@@ -129,6 +129,10 @@ func (g *Group) IsUnified() bool { return hasFold(g.GroupTypes, GroupTypeUnified
 // IsSynced reports whether g is synchronized from an on-premises directory.
 func (g *Group) IsSynced() bool { return g.OnPremisesSyncEnabled != nil && *g.OnPremisesSyncEnabled }
 
+// Deleted reports whether g is soft-deleted: it is in the directory's deleted items and,
+// until it is restored, counts for nothing (ASG-4).
+func (g *Group) Deleted() bool { return g.DeletedDateTime != nil }
+
 // IsDistribution reports whether g is a mail distribution group (mail-enabled, not a
 // security group, not Microsoft 365): its members are managed in the mail system.
 func (g *Group) IsDistribution() bool { return g.MailEnabled && !g.SecurityEnabled && !g.IsUnified() }

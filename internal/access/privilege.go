@@ -116,6 +116,9 @@ func (o *op) guardGrant(ctx context.Context, def RoleDefinition, t Target, princ
 				return Ec(KindForbidden, "Authorization_RequestDenied", "You are not allowed to grant a role to yourself. Ask another administrator who may grant %s to do it.", def.DisplayName)
 			}
 		} else if g, err := o.Groups().Get(ctx, principalID); err == nil {
+			if g.Deleted() {
+				return Ec(KindInvalid, "ReferenceNotFound", "principalId: group '%s' is deleted", principalID)
+			}
 			if !g.IsAssignableToRole {
 				return Ec(KindInvalid, "Request_BadRequest",
 					"group '%s' is not role-assignable: administrative roles go only to users and to groups created with isAssignableToRole true (whose membership only a Global Administrator changes)", g.DisplayName)

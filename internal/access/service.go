@@ -81,7 +81,7 @@ func (s *Service) defaultCatalog(ctx context.Context, tx Tx) (Catalog, error) {
 }
 
 // ActorFor returns the actor for a user: the roles assigned to the user directly and to
-// the groups the user is a member of.
+// the live groups the user is a member of.
 func (s *Service) ActorFor(ctx context.Context, userID string) (Actor, error) {
 	var who Actor
 	err := s.systemRead(ctx, func(tx Tx) error {
@@ -98,7 +98,7 @@ func actorFor(ctx context.Context, tx Tx, userID string) (Actor, error) {
 		return Actor{}, err
 	}
 	principals := []string{u.ID}
-	groups, err := tx.RelatedTo(ctx, u.ID, RelMember)
+	groups, err := groupsOf(ctx, tx, u.ID, RelMember) // roles held through a deleted group do not count
 	if err != nil {
 		return Actor{}, err
 	}

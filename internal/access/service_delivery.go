@@ -225,7 +225,7 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 	if err != nil {
 		return n, fmt.Errorf("sweep assignments: %w", err)
 	}
-	purged, err := s.purgeExpiredUsers(ctx)
+	purged, err := s.purgeExpired(ctx)
 	n += purged
 	if err != nil {
 		return n, err
@@ -234,38 +234,6 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 		s.kick()
 	}
 	return n, nil
-}
-
-// purgeExpiredUsers removes users deleted longer ago than the restore window: their
-// assignments end, which revokes their access, and the user is deleted for good (ASG-4).
-// Until then a deleted user keeps every assignment, and restoring them changes nothing.
-func (s *Service) purgeExpiredUsers(ctx context.Context) (int, error) {
-	now := s.clock.Now()
-	var due []string
-	err := s.systemRead(ctx, func(tx Tx) error {
-		deleted, err := tx.Users().List(ctx, By(KeyState, "deleted"))
-		for _, u := range deleted {
-			if now.Sub(*u.DeletedDateTime) > RestoreWindow {
-				due = append(due, u.ID)
-			}
-		}
-		return err
-	})
-	if err != nil {
-		return 0, err
-	}
-	for _, id := range due {
-		err := s.system(ctx, func(tx Tx) error {
-			if err := s.endAssignmentsOf(ctx, tx, id, "the user was deleted more than 30 days ago", now); err != nil {
-				return err
-			}
-			return purgeObject(ctx, tx, id, func() error { return tx.Users().Delete(ctx, id) })
-		})
-		if err != nil && !IsKind(err, KindNotFound) {
-			return 0, fmt.Errorf("purge deleted user %s: %w", id, err)
-		}
-	}
-	return len(due), nil
 }
 
 // endAssignmentsOf ends every active assignment of a user, each with a systemRemove

@@ -2,6 +2,7 @@ package access
 
 import (
 	"context"
+	"slices"
 	"strings"
 )
 
@@ -23,26 +24,50 @@ func (s *Service) CreateGroup(ctx context.Context, who Actor, g Group) (Group, e
 	})
 }
 
-// GetGroup returns a group.
+// lookupGroup finds a live group by id; a soft-deleted group is NotFound, with where to
+// restore it.
+func lookupGroup(ctx context.Context, tx Tx, id string) (Group, error) {
+	g, err := tx.Groups().Get(ctx, id)
+	if err != nil {
+		return Group{}, err
+	}
+	if g.Deleted() {
+		return Group{}, Ec(KindNotFound, "ResourceNotFound", "group '%s' is deleted; restore it through /v1.0/directory/deletedItems/%s/restore", id, g.ID)
+	}
+	return g, nil
+}
+
+// GetGroup returns a live group.
 func (s *Service) GetGroup(ctx context.Context, who Actor, id string) (Group, error) {
 	var g Group
 	err := s.read(ctx, who, func(tx *op) error {
 		err := tx.authorize(ActReadDirectory, Target{})
 		if err == nil {
-			g, err = tx.Groups().Get(ctx, id)
+			g, err = lookupGroup(ctx, tx, id)
 		}
 		return err
 	})
 	return g, err
 }
 
-// ListGroups returns every group.
-func (s *Service) ListGroups(ctx context.Context, who Actor) ([]Group, error) {
+// ListGroups returns the live groups (deleted=false), which every member may read, or the
+// soft-deleted ones that can still be restored (deleted=true), which only those who may
+// delete groups (manage the directory) may read.
+func (s *Service) ListGroups(ctx context.Context, who Actor, deleted bool) ([]Group, error) {
 	var out []Group
 	err := s.read(ctx, who, func(tx *op) error {
-		err := tx.authorize(ActReadDirectory, Target{})
-		if err == nil {
-			out, err = tx.Groups().List(ctx)
+		act := ActReadDirectory
+		if deleted {
+			act = ActManageDirectory
+		}
+		if err := tx.authorize(act, Target{}); err != nil {
+			return err
+		}
+		all, err := tx.Groups().List(ctx, byState(deleted))
+		for _, g := range all {
+			if listed(g.DeletedDateTime, deleted, tx.now) {
+				out = append(out, g)
+			}
 		}
 		return err
 	})
@@ -67,18 +92,48 @@ func (s *Service) UpdateGroup(ctx context.Context, who Actor, id string, change 
 		func(tx *op, g *Group) error { return tx.Groups().Put(ctx, g) })
 }
 
-// DeleteGroup deletes a group. A group that is a resource in a catalog cannot be deleted
-// until it is removed from those catalogs.
+// DeleteGroup soft-deletes a group (ASG-4): it moves to the directory's deleted items and
+// can be restored for 30 days with its members, owners and roles, which are kept; until
+// then its members are no members for any rule (groupsOf, membersOf). A group that is a
+// resource in a catalog cannot be deleted until it is removed from those catalogs.
 func (s *Service) DeleteGroup(ctx context.Context, who Actor, id string) error {
-	return s.write(ctx, who, func(tx *op) error {
-		if _, err := manageableGroup(ctx, tx, id, "delete"); err != nil {
+	_, err := update(ctx, s, who,
+		func(tx *op) (Group, error) {
+			g, err := manageableGroup(ctx, tx, id, "delete")
+			if err != nil {
+				return Group{}, err
+			}
+			return g, refuseIfResource(ctx, tx, OriginGroup, id)
+		},
+		func(tx *op, g *Group) error { now := tx.now; g.DeletedDateTime = &now; return nil },
+		func(tx *op, g *Group) error { return tx.Groups().Put(ctx, g) })
+	return err
+}
+
+// purgeGroup deletes group id for good: its members and owners, its own memberships, the
+// roles and app roles assigned to it, and the separation-of-duties links that name it
+// (each removal is in the audit log), then the group.
+func purgeGroup(ctx context.Context, tx Tx, id string) error {
+	for _, rel := range []Relation{RelMember, RelOwner} {
+		err := removeEach(func() ([]string, error) { return tx.Related(ctx, id, rel) },
+			func(o string) error { return tx.Unrelate(ctx, id, rel, o) })
+		if err != nil {
 			return err
 		}
-		if err := refuseIfResource(ctx, tx, OriginGroup, id); err != nil {
-			return err
-		}
-		return purgeObject(ctx, tx, id, func() error { return tx.Groups().Delete(ctx, id) })
-	})
+	}
+	err := removeEach(func() ([]string, error) { return tx.IncompatibleWith(ctx, IncompatibleGroup, id) },
+		func(pkg string) error { return tx.RemoveIncompatible(ctx, pkg, IncompatibleGroup, id) })
+	if err != nil {
+		return err
+	}
+	err = removeEach(func() ([]string, error) {
+		aras, err := tx.AppRoleAssignments().List(ctx, By(KeyPrincipal, id))
+		return idsOf(aras, func(a AppRoleAssignment) string { return a.ID }), err
+	}, func(ara string) error { return tx.AppRoleAssignments().Delete(ctx, ara) })
+	if err != nil {
+		return err
+	}
+	return purgeObject(ctx, tx, id, func() error { return tx.Groups().Delete(ctx, id) })
 }
 
 func refuseIfResource(ctx context.Context, tx Tx, system, id string) error {
@@ -140,7 +195,7 @@ func (s *Service) Relations(ctx context.Context, who Actor, groupID string, rel 
 		if err := tx.authorize(ActReadDirectory, Target{}); err != nil {
 			return err
 		}
-		if _, err := tx.Groups().Get(ctx, groupID); err != nil {
+		if _, err := lookupGroup(ctx, tx, groupID); err != nil {
 			return err
 		}
 		ids, err := tx.Related(ctx, groupID, rel)
@@ -154,8 +209,8 @@ func (s *Service) Relations(ctx context.Context, who Actor, groupID string, rel 
 	return out, err
 }
 
-// MemberOf lists the groups a user is a direct member of, to the user themselves or to
-// someone who may read the directory.
+// MemberOf lists the live groups a user is a direct member of, to the user themselves or
+// to someone who may read the directory.
 func (s *Service) MemberOf(ctx context.Context, who Actor, userID string) ([]Group, error) {
 	var out []Group
 	err := s.read(ctx, who, func(tx *op) error {
@@ -163,7 +218,7 @@ func (s *Service) MemberOf(ctx context.Context, who Actor, userID string) ([]Gro
 		if err != nil {
 			return err
 		}
-		ids, err := tx.RelatedTo(ctx, u.ID, RelMember)
+		ids, err := groupsOf(ctx, tx, u.ID, RelMember)
 		for _, id := range ids {
 			g, err := tx.Groups().Get(ctx, id)
 			if err != nil {
@@ -176,19 +231,58 @@ func (s *Service) MemberOf(ctx context.Context, who Actor, userID string) ([]Gro
 	return out, err
 }
 
-// manageableGroup loads a group the caller may change with verb: they may manage the
-// directory, the group is not role-assignable unless they are a Global Administrator
-// (SEC-2), and it holds no role above theirs (SEC-1).
+// manageableGroup loads a live group the caller may change with verb: they may manage the
+// directory, and guardGroup lets them.
 func manageableGroup(ctx context.Context, tx *op, id, verb string) (Group, error) {
 	if err := tx.authorize(ActManageDirectory, Target{}); err != nil {
 		return Group{}, err
 	}
-	g, err := tx.Groups().Get(ctx, id)
+	g, err := lookupGroup(ctx, tx, id)
 	if err != nil {
 		return Group{}, err
 	}
+	return g, guardGroup(ctx, tx, g, verb)
+}
+
+// guardGroup refuses a change (verb) to a group that is role-assignable unless the caller
+// is a Global Administrator (SEC-2), or that holds a role above theirs (SEC-1).
+func guardGroup(ctx context.Context, tx *op, g Group, verb string) error {
 	if err := tx.guardRoleGroup(g, verb); err != nil {
-		return Group{}, err
+		return err
 	}
-	return g, tx.guardAccount(ctx, g.ID, g.DisplayName, verb)
+	return tx.guardAccount(ctx, g.ID, g.DisplayName, verb)
+}
+
+// groupsOf lists the live groups objectID is a direct member (or owner, by rel) of. A
+// soft-deleted group keeps its members for a restore, but while it is deleted they are no
+// members for any rule: roles assigned to the group, policies and separation-of-duties
+// links that name it, memberOf. Every such read goes through groupsOf or membersOf.
+func groupsOf(ctx context.Context, tx Tx, objectID string, rel Relation) ([]string, error) {
+	ids, err := tx.RelatedTo(ctx, objectID, rel)
+	if err != nil || len(ids) == 0 {
+		return ids, err
+	}
+	deleted, err := tx.Groups().List(ctx, byState(true))
+	if err != nil || len(deleted) == 0 {
+		return ids, err
+	}
+	live := ids[:0:0]
+	for _, id := range ids {
+		if !slices.ContainsFunc(deleted, func(g Group) bool { return g.ID == id }) {
+			live = append(live, id)
+		}
+	}
+	return live, nil
+}
+
+// membersOf lists the direct members (or owners, by rel) of a group: none while the group
+// is soft-deleted or when there is no such group (approver sets that name it resolve to
+// nobody, and fall back).
+func membersOf(ctx context.Context, tx Tx, groupID string, rel Relation) ([]string, error) {
+	if _, err := lookupGroup(ctx, tx, groupID); IsKind(err, KindNotFound) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	return tx.Related(ctx, groupID, rel)
 }

@@ -417,7 +417,7 @@ func (s *Service) ChangeIncompatible(ctx context.Context, who Actor, pkgID, kind
 				return err
 			}
 		case IncompatibleGroup:
-			g, err := tx.Groups().Get(ctx, otherID)
+			g, err := lookupGroup(ctx, tx, otherID)
 			if err != nil {
 				return err
 			}
@@ -456,7 +456,8 @@ func (s *Service) IncompatiblePackages(ctx context.Context, who Actor, pkgID str
 	return out, err
 }
 
-// IncompatibleGroups lists the groups a package names as incompatible.
+// IncompatibleGroups lists the live groups a package names as incompatible; a deleted
+// group's link is kept for its restore but not shown, and blocks nobody meanwhile.
 func (s *Service) IncompatibleGroups(ctx context.Context, who Actor, pkgID string) ([]Group, error) {
 	var out []Group
 	err := s.read(ctx, who, func(tx *op) error {
@@ -465,8 +466,10 @@ func (s *Service) IncompatibleGroups(ctx context.Context, who Actor, pkgID strin
 		}
 		ids, err := tx.Incompatible(ctx, pkgID, IncompatibleGroup)
 		for _, id := range ids {
-			g, err := tx.Groups().Get(ctx, id)
-			if err != nil {
+			g, err := lookupGroup(ctx, tx, id)
+			if IsKind(err, KindNotFound) {
+				continue
+			} else if err != nil {
 				return err
 			}
 			out = append(out, g)

@@ -71,7 +71,7 @@ func (s *Service) checkPolicy(ctx context.Context, tx *op, pol Policy, t Target)
 			case SubjectSingleUser:
 				_, err = lookupUser(ctx, tx, set.UserID)
 			case SubjectGroupMembers:
-				_, err = tx.Groups().Get(ctx, set.GroupID)
+				_, err = lookupGroup(ctx, tx, set.GroupID)
 			case SubjectConnectedOrgMembers:
 				_, err = tx.ConnectedOrganizations().Get(ctx, set.ConnectedOrganizationID)
 			case SubjectSingleSP:

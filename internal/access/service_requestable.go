@@ -8,7 +8,7 @@ func subjectOf(ctx context.Context, tx Tx, userID string) (Subject, error) {
 	if err != nil {
 		return Subject{}, err
 	}
-	groups, err := tx.RelatedTo(ctx, u.ID, RelMember)
+	groups, err := groupsOf(ctx, tx, u.ID, RelMember) // a deleted group makes nobody eligible or incompatible
 	if err != nil {
 		return Subject{}, err
 	}

@@ -68,7 +68,7 @@ func resolveOrigin(ctx context.Context, tx *op, in ResourceChange) (ResourceOrig
 	}
 	switch in.OriginSystem {
 	case OriginGroup:
-		g, err := tx.Groups().Get(ctx, in.OriginID)
+		g, err := lookupGroup(ctx, tx, in.OriginID)
 		if err != nil {
 			return ResourceOrigin{}, err
 		}

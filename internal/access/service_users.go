@@ -6,9 +6,6 @@ import (
 	"time"
 )
 
-// RestoreWindow is how long a deleted user can be restored (ASG-4).
-const RestoreWindow = 30 * 24 * time.Hour
-
 // CreateUser adds a user to the directory. Zero fields get Graph's defaults: userType
 // Member. The caller decides accountEnabled (Graph's default is true).
 func (s *Service) CreateUser(ctx context.Context, who Actor, u User) (User, error) {
@@ -83,10 +80,6 @@ func readableUser(ctx context.Context, tx *op, idOrUPN string) (User, error) {
 // optionally only those matching keys (KeyUPN, compared case-insensitively).
 func (s *Service) ListUsers(ctx context.Context, who Actor, deleted bool, keys ...Key) ([]User, error) {
 	var out []User
-	state := "live"
-	if deleted {
-		state = "deleted"
-	}
 	err := s.read(ctx, who, func(tx *op) error {
 		if err := readDirectory(tx, deleted); err != nil {
 			return err
@@ -96,9 +89,9 @@ func (s *Service) ListUsers(ctx context.Context, who Actor, deleted bool, keys .
 				keys[i].Value = strings.ToLower(keys[i].Value)
 			}
 		}
-		all, err := tx.Users().List(ctx, append(keys, By(KeyState, state))...)
+		all, err := tx.Users().List(ctx, append(keys, byState(deleted))...)
 		for _, u := range all {
-			if u.Deleted() == deleted && (!deleted || tx.now.Sub(*u.DeletedDateTime) <= RestoreWindow) {
+			if listed(u.DeletedDateTime, deleted, tx.now) {
 				out = append(out, u)
 			}
 		}
@@ -175,83 +168,24 @@ func readDirectory(tx *op, deleted bool) error {
 	return Ec(KindForbidden, "Authorization_RequestDenied", "You are not allowed to read deleted users. Roles that allow it: %s.", strings.Join(tenantRolesFor(ActReadDirectory), ", "))
 }
 
-// deletedUser returns a soft-deleted user that can still be restored.
-func (s *Service) deletedUser(ctx context.Context, tx *op, id string) (User, error) {
-	u, err := tx.Users().Get(ctx, id)
-	if err != nil {
-		return User{}, Ec(KindNotFound, "ResourceNotFound", "deleted item '%s' does not exist", id)
-	}
-	if !u.Deleted() {
-		return User{}, Ec(KindNotFound, "ResourceNotFound", "user '%s' is not deleted", id)
-	}
-	if tx.now.Sub(*u.DeletedDateTime) > RestoreWindow {
-		return User{}, Ec(KindNotFound, "ResourceNotFound", "user '%s' was deleted more than 30 days ago and can no longer be restored", id)
-	}
-	return u, nil
-}
-
-// GetDeletedUser returns a soft-deleted user within the restore window.
-func (s *Service) GetDeletedUser(ctx context.Context, who Actor, id string) (User, error) {
-	var u User
-	err := s.read(ctx, who, func(tx *op) error {
-		err := readDirectory(tx, true)
-		if err == nil {
-			u, err = s.deletedUser(ctx, tx, id)
-		}
+// purgeUser deletes user id for good: their access package assignments end (each with a
+// systemRemove request saying why), then their memberships, role assignments and tokens
+// go with them (ASG-4).
+func (s *Service) purgeUser(ctx context.Context, tx Tx, id, why string, now time.Time) error {
+	if err := s.endAssignmentsOf(ctx, tx, id, why, now); err != nil {
 		return err
-	})
-	return u, err
-}
-
-// RestoreUser brings back a soft-deleted user, with everything they had (ASG-4).
-func (s *Service) RestoreUser(ctx context.Context, who Actor, id string) (User, error) {
-	return update(ctx, s, who,
-		func(tx *op) (User, error) {
-			if err := tx.authorize(ActManageDirectory, Target{}); err != nil {
-				return User{}, err
-			}
-			return s.deletedUser(ctx, tx, id)
-		},
-		func(_ *op, u *User) error { u.DeletedDateTime = nil; return nil },
-		func(tx *op, u *User) error { return tx.Users().Put(ctx, u) })
-}
-
-// PurgeUser deletes a soft-deleted user for good, with their memberships, role
-// assignments and tokens; their access package assignments end (ASG-4).
-func (s *Service) PurgeUser(ctx context.Context, who Actor, id string) error {
-	return s.write(ctx, who, func(tx *op) error {
-		if err := tx.authorize(ActManageDirectory, Target{}); err != nil {
-			return err
-		}
-		u, err := tx.Users().Get(ctx, id)
-		if err != nil {
-			return err
-		}
-		if !u.Deleted() {
-			return E(KindFailedPrecondition, "user '%s' is not deleted; delete it first", id)
-		}
-		if err := tx.guardAccount(ctx, u.ID, u.UserPrincipalName, "permanently delete"); err != nil {
-			return err
-		}
-		if err := s.endAssignmentsOf(ctx, tx, id, "the user was permanently deleted", tx.now); err != nil {
-			return err
-		}
-		return purgeObject(ctx, tx, id, func() error { return tx.Users().Delete(ctx, id) })
-	})
+	}
+	return purgeObject(ctx, tx, id, func() error { return tx.Users().Delete(ctx, id) })
 }
 
 // purgeObject removes every relation, role assignment and token of a directory object,
 // then deletes it with del.
 func purgeObject(ctx context.Context, tx Tx, id string, del func() error) error {
 	for _, rel := range []Relation{RelMember, RelOwner} {
-		gs, err := tx.RelatedTo(ctx, id, rel)
+		err := removeEach(func() ([]string, error) { return tx.RelatedTo(ctx, id, rel) },
+			func(g string) error { return tx.Unrelate(ctx, g, rel, id) })
 		if err != nil {
 			return err
-		}
-		for _, g := range gs {
-			if err := tx.Unrelate(ctx, g, rel, id); err != nil {
-				return err
-			}
 		}
 	}
 	ras, err := tx.RoleAssignments().List(ctx, By(KeyPrincipal, id))
@@ -393,12 +327,13 @@ func (s *Service) Sponsors(ctx context.Context, who Actor, userID string) ([]Dir
 	return out, err
 }
 
-// directoryObject finds a live user, group or service principal by id.
+// directoryObject finds a live user, group or service principal by id: soft-deleted users
+// and groups are not found.
 func directoryObject(ctx context.Context, tx Tx, id string) (DirectoryObject, error) {
 	if u, err := tx.Users().Get(ctx, id); err == nil && !u.Deleted() {
 		return DirectoryObject{ID: id, Type: TypeUser, Object: u}, nil
 	}
-	if g, err := tx.Groups().Get(ctx, id); err == nil {
+	if g, err := tx.Groups().Get(ctx, id); err == nil && !g.Deleted() {
 		return DirectoryObject{ID: id, Type: TypeGroup, Object: g}, nil
 	}
 	if sp, err := tx.ServicePrincipals().Get(ctx, id); err == nil {

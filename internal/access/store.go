@@ -40,7 +40,7 @@ const (
 	KeyPrincipal = "principal" // roleAssignments, appRoleAssignments
 	KeyHash      = "hash"      // tokens: the SHA-256 of the secret, unique
 	KeyUser      = "user"      // tokens
-	KeyState     = "state"     // users: "live" or "deleted" (UserState); requests, assignments, messages: state
+	KeyState     = "state"     // users, groups: "live" or "deleted" (DirectoryState); requests, assignments, messages: state
 	KeyTarget    = "target"    // requests, assignments: the target user; ledger: the subject
 	KeyRequestor = "requestor" // requests: who made it
 	KeyPolicy    = "policy"    // assignments: the assignment policy
@@ -169,9 +169,10 @@ const (
 // origin id.
 func OriginKey(system, originID string) string { return system + "/" + strings.ToLower(originID) }
 
-// UserState is the value of KeyState for a user.
-func UserState(u *User) string {
-	if u.Deleted() {
+// DirectoryState is the value of KeyState for a user or group deleted at deleted (nil
+// while it is live): "live" or "deleted".
+func DirectoryState(deleted *time.Time) string {
+	if deleted != nil {
 		return "deleted"
 	}
 	return "live"

@@ -51,7 +51,7 @@ func TestSeed(t *testing.T) {
 			t.Errorf("%s does not hold role %s", a.UPN, a.Role)
 		}
 	}
-	groups, _ := svc.ListGroups(ctx, sys)
+	groups, _ := svc.ListGroups(ctx, sys, false)
 	var synced, dynamic, distribution, unified bool
 	for _, g := range groups {
 		synced = synced || g.IsSynced()

@@ -39,12 +39,13 @@ func TestPrivilegedAccounts(t *testing.T) { // SEC-1 SEC-2 ADM-1 ADM-7
 			h.must(ua, "PATCH", "/v1.0/users/"+plainID, map[string]any{"accountEnabled": false}, 204)
 			h.must(ua, "PATCH", "/v1.0/users/"+plainID, map[string]any{"accountEnabled": true}, 204)
 		})
-		t.Run("SEC-1 a deleted administrator cannot be purged by a User Administrator", func(t *testing.T) {
+		t.Run("SEC-1 a deleted administrator cannot be purged or restored by a User Administrator", func(t *testing.T) {
 			h := h.on(t)
 			id, _ := h.user("old-iga@bestow.test")
 			h.grant(id, access.RoleGovernanceAdmin, "")
 			h.must(h.admin, "DELETE", "/v1.0/users/"+id, nil, 204)
 			h.fails(ua, "DELETE", "/v1.0/directory/deletedItems/"+id, nil, 403, "more privileged")
+			h.fails(ua, "POST", "/v1.0/directory/deletedItems/"+id+"/restore", nil, 403, "more privileged")
 			h.must(h.admin, "POST", "/v1.0/directory/deletedItems/"+id+"/restore", nil, 200)
 		})
 		t.Run("SEC-2 roles go only to role-assignable groups", func(t *testing.T) {

@@ -73,22 +73,29 @@ func (a *API) directoryRoutes() []route {
 	add("GET", "/v1.0/directory/deletedItems/microsoft.graph.user", "List deleted users", "user", listOf(a, t.user, func(r *http.Request, who access.Actor) ([]access.User, error) {
 		return s.ListUsers(r.Context(), who, true)
 	}))
-	add("GET", "/v1.0/directory/deletedItems/{id}", "Get a deleted user", "user", oneOf(a, t.user, func(r *http.Request, who access.Actor) (access.User, error) {
-		return s.GetDeletedUser(r.Context(), who, id(r))
+	add("GET", "/v1.0/directory/deletedItems/microsoft.graph.group", "List deleted groups", "group", listOf(a, t.group, func(r *http.Request, who access.Actor) ([]access.Group, error) {
+		return s.ListGroups(r.Context(), who, true)
 	}))
-	add("POST", "/v1.0/directory/deletedItems/{id}/restore", "Restore a deleted user", "user", a.handle(func(w http.ResponseWriter, r *http.Request) error {
-		u, err := s.RestoreUser(r.Context(), actorOf(r), id(r))
+	add("GET", "/v1.0/directory/deletedItems/{id}", "Get a deleted user or group", "directoryObject", a.handle(func(w http.ResponseWriter, r *http.Request) error {
+		d, err := s.GetDeletedItem(r.Context(), actorOf(r), id(r))
 		if err == nil {
-			a.writeOne(w, r, http.StatusOK, t.user, toObj(u))
+			a.writeDeletedItem(w, r, d)
 		}
 		return err
 	}))
-	add("DELETE", "/v1.0/directory/deletedItems/{id}", "Permanently delete a deleted user", "", a.deleteOf(func(r *http.Request, who access.Actor) error {
-		return s.PurgeUser(r.Context(), who, id(r))
+	add("POST", "/v1.0/directory/deletedItems/{id}/restore", "Restore a deleted user or group", "directoryObject", a.handle(func(w http.ResponseWriter, r *http.Request) error {
+		d, err := s.RestoreDeletedItem(r.Context(), actorOf(r), id(r))
+		if err == nil {
+			a.writeDeletedItem(w, r, d)
+		}
+		return err
+	}))
+	add("DELETE", "/v1.0/directory/deletedItems/{id}", "Permanently delete a deleted user or group", "", a.deleteOf(func(r *http.Request, who access.Actor) error {
+		return s.PurgeDeletedItem(r.Context(), who, id(r))
 	}))
 
 	add("GET", "/v1.0/groups", "List groups", "group", listOf(a, t.group, func(r *http.Request, who access.Actor) ([]access.Group, error) {
-		return s.ListGroups(r.Context(), who)
+		return s.ListGroups(r.Context(), who, false)
 	}))
 	add("POST", "/v1.0/groups", "Create a group", "group", createOf(a, t.group, "group", func(r *http.Request, who access.Actor, b body) (access.Group, error) {
 		var g access.Group
@@ -104,7 +111,7 @@ func (a *API) directoryRoutes() []route {
 		_, err := s.UpdateGroup(r.Context(), who, id(r), fn)
 		return err
 	}))
-	add("DELETE", "/v1.0/groups/{id}", "Delete a group", "", a.deleteOf(func(r *http.Request, who access.Actor) error {
+	add("DELETE", "/v1.0/groups/{id}", "Delete a group (restorable for 30 days)", "", a.deleteOf(func(r *http.Request, who access.Actor) error {
 		return s.DeleteGroup(r.Context(), who, id(r))
 	}))
 	for _, rel := range []access.Relation{access.RelMember, access.RelOwner} {
@@ -178,4 +185,18 @@ func (a *API) directoryRoutes() []route {
 		return s.DeleteSite(r.Context(), who, id(r))
 	}))
 	return routes
+}
+
+// writeDeletedItem answers a deleted user or group as Graph answers deletedItems: the
+// object with its @odata.type, in the context of directoryObjects; $select and $expand
+// apply as on the object's own type.
+func (a *API) writeDeletedItem(w http.ResponseWriter, r *http.Request, d access.DeletedItem) {
+	t := a.types.user
+	if d.Group != nil {
+		t = a.types.group
+	}
+	a.writeEntity(w, r, http.StatusOK, t, toObj(d.Object()), obj{
+		"@odata.context": absURL(r, "/v1.0/$metadata#directoryObjects/$entity"),
+		"@odata.type":    d.ODataType(),
+	})
 }

@@ -329,6 +329,12 @@ func (a *API) writeListOf(w http.ResponseWriter, r *http.Request, t *entityType,
 
 // writeOne answers a single-object request with $expand and $select.
 func (a *API) writeOne(w http.ResponseWriter, r *http.Request, status int, t *entityType, full obj) {
+	a.writeEntity(w, r, status, t, full, obj{"@odata.context": absURL(r, "/v1.0/$metadata#"+t.name+"/$entity")})
+}
+
+// writeEntity is writeOne with the given annotations (@odata.context, @odata.type), which
+// are added after $select.
+func (a *API) writeEntity(w http.ResponseWriter, r *http.Request, status int, t *entityType, full, annotations obj) {
 	q, err := odata.ParseQuery(r.URL.Query())
 	if err != nil {
 		a.writeError(w, r, err)
@@ -339,7 +345,9 @@ func (a *API) writeOne(w http.ResponseWriter, r *http.Request, status int, t *en
 		a.writeError(w, r, err)
 		return
 	}
-	out["@odata.context"] = absURL(r, "/v1.0/$metadata#"+t.name+"/$entity")
+	for k, v := range annotations {
+		out[k] = v
+	}
 	writeJSON(w, status, out)
 }
 

@@ -21,7 +21,7 @@ var (
 		id:   func(u *access.User) string { return u.ID },
 		cols: []string{"upn", "state"},
 		values: func(u *access.User) []any {
-			return []any{strings.ToLower(u.UserPrincipalName), access.UserState(u)}
+			return []any{strings.ToLower(u.UserPrincipalName), access.DirectoryState(u.DeletedDateTime)}
 		},
 		keys: map[string]string{access.KeyUPN: "upn", access.KeyState: "state"},
 		unique: func(u *access.User) string {
@@ -30,7 +30,10 @@ var (
 	}
 	groups = &table[access.Group, *access.Group]{
 		name: "groups", what: "group", audit: access.AuditGroup,
-		id: func(g *access.Group) string { return g.ID },
+		id:     func(g *access.Group) string { return g.ID },
+		cols:   []string{"state"},
+		values: func(g *access.Group) []any { return []any{access.DirectoryState(g.DeletedDateTime)} },
+		keys:   map[string]string{access.KeyState: "state"},
 	}
 	servicePrincipals = &table[access.ServicePrincipal, *access.ServicePrincipal]{
 		name: "service_principals", what: "service principal", audit: access.AuditServicePrincipal,

@@ -2,6 +2,7 @@ package accesstest
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -599,7 +600,7 @@ func runLifecycle(t *testing.T, open Opener) {
 		if a := w.Asg(aid); a.State != access.AsgDelivered || !w.IsMember(g, u) {
 			t.Fatalf("a deleted user lost access within the restore window: %s", a.State)
 		}
-		_, err := w.Svc.RestoreUser(w.Ctx, access.SystemActor, u.ID)
+		_, err := w.Svc.RestoreDeletedItem(w.Ctx, access.SystemActor, u.ID)
 		w.Must(err)
 		if a := w.Asg(aid); a.State != access.AsgDelivered || !w.IsMember(g, u) {
 			t.Fatal("restoring the user did not give everything back")
@@ -613,9 +614,98 @@ func runLifecycle(t *testing.T, open Opener) {
 		if w.IsMember(g, u) {
 			t.Fatal("30 days after deletion the user is still a member")
 		}
-		_, err = w.Svc.RestoreUser(w.Ctx, access.SystemActor, u.ID)
+		_, err = w.Svc.RestoreDeletedItem(w.Ctx, access.SystemActor, u.ID)
 		wantKind(t, err, access.KindNotFound)
 		w.Must(w.Svc.DeletePackage(w.Ctx, access.SystemActor, p.ID))
+	})
+
+	t.Run("ASG-4 a deleted group counts for nothing for 30 days, gives everything back on restore, is purged after", func(t *testing.T) {
+		w := NewWorld(t, open)
+		team := w.Group("Team") // named by the policies below; not a catalog resource
+		p := w.Package("P", w.Group("Target"))
+		fallback, _ := w.User("fallback")
+		w.Policy(p, "Team only", func(p *access.Policy) {
+			p.AllowedTargetScope = access.ScopeSpecificDirectoryUsers
+			p.SpecificAllowedTargets = []access.SubjectSet{{Type: "#microsoft.graph.groupMembers", GroupID: team.ID}}
+		})
+		asked := w.Package("Asked", w.Group("Other"))
+		w.Policy(asked, "Team approves", Approval([]string{fallback.ID}), func(p *access.Policy) {
+			st := &p.RequestApprovalSettings.Stages[0]
+			st.PrimaryApprovers, st.FallbackPrimaryApprovers = []access.SubjectSet{{Type: "#microsoft.graph.groupMembers", GroupID: team.ID}}, st.PrimaryApprovers
+		})
+		sod := w.Package("SoD", w.Group("Audit"))
+		w.Policy(sod, "Open")
+		w.Must(w.Svc.ChangeIncompatible(w.Ctx, access.SystemActor, sod.ID, access.IncompatibleGroup, team.ID, true))
+		u, uA := w.User("u")
+		approver, _ := w.User("approver")
+		owner, _ := w.User("owner")
+		for _, id := range []string{u.ID, approver.ID} {
+			w.Must(w.Svc.AddRelation(w.Ctx, access.SystemActor, team.ID, access.RelMember, id))
+		}
+		w.Must(w.Svc.AddRelation(w.Ctx, access.SystemActor, team.ID, access.RelOwner, owner.ID))
+		// counts reports what membership of team gives now: whether u may request p, and who
+		// approves a new requestor's request for asked.
+		n := 0
+		counts := func() (eligible bool, approvers []string) {
+			t.Helper()
+			pols, err := w.Svc.ApplicablePolicies(w.Ctx, uA, p.ID)
+			w.Must(err)
+			n++
+			_, vA := w.User(fmt.Sprintf("requestor%d", n))
+			r, err := w.Request(vA, asked)
+			w.Must(err)
+			return len(pols) == 1, r.Stages[0].Approvers
+		}
+		if ok, apps := counts(); !ok || len(apps) != 2 || !slices.Contains(apps, approver.ID) {
+			t.Fatalf("before deletion: eligible %v, approvers %v (want the members of Team)", ok, apps)
+		}
+		if _, err := w.Request(uA, sod); !access.IsKind(err, access.KindInvalid) || !strings.Contains(err.Error(), "'Team'") {
+			t.Fatalf("POL-12 before deletion: %v", err)
+		}
+		w.Must(w.Svc.DeleteGroup(w.Ctx, access.SystemActor, team.ID))
+		if ok, apps := counts(); ok || len(apps) != 1 || apps[0] != fallback.ID {
+			t.Fatalf("while deleted: eligible %v, approvers %v (want the fallback)", ok, apps)
+		}
+		if _, err := w.Request(uA, sod); err != nil {
+			t.Fatalf("POL-12 a deleted incompatible group still blocks: %v", err)
+		}
+		if !w.IsMember(team, u) {
+			t.Fatal("deleting the group dropped its members; they are kept for the restore")
+		}
+		w.Clock.Advance(10 * 24 * time.Hour)
+		w.Work()
+		d, err := w.Svc.RestoreDeletedItem(w.Ctx, access.SystemActor, team.ID)
+		w.Must(err)
+		if d.Group == nil || d.Group.DeletedDateTime != nil {
+			t.Fatalf("restore answered %+v", d)
+		}
+		owners, err := w.Svc.Relations(w.Ctx, access.SystemActor, team.ID, access.RelOwner)
+		w.Must(err)
+		if ok, apps := counts(); !ok || len(apps) != 2 || !slices.Contains(apps, approver.ID) || len(owners) != 1 || owners[0].ID != owner.ID {
+			t.Fatalf("after restore: eligible %v, approvers %v, owners %v", ok, apps, owners)
+		}
+		w.Must(w.Svc.DeleteGroup(w.Ctx, access.SystemActor, team.ID))
+		w.Clock.Advance(30*24*time.Hour - time.Minute)
+		w.Work()
+		if gs, err := w.Svc.ListGroups(w.Ctx, access.SystemActor, true); err != nil || len(gs) != 1 {
+			t.Fatalf("within 30 days the sweep purged the group: %v %v", gs, err)
+		}
+		w.Clock.Advance(2 * time.Minute)
+		w.Work()
+		if gs, err := w.Svc.ListGroups(w.Ctx, access.SystemActor, true); err != nil || len(gs) != 0 {
+			t.Fatalf("30 days after deletion the group is still in deleted items: %v %v", gs, err)
+		}
+		_, err = w.Svc.RestoreDeletedItem(w.Ctx, access.SystemActor, team.ID)
+		wantKind(t, err, access.KindNotFound)
+		w.Must(w.Svc.Store().Read(w.Ctx, func(tx access.Tx) error {
+			members, _ := tx.Related(w.Ctx, team.ID, access.RelMember)
+			of, _ := tx.RelatedTo(w.Ctx, owner.ID, access.RelOwner)
+			links, _ := tx.IncompatibleWith(w.Ctx, access.IncompatibleGroup, team.ID)
+			if len(members) != 0 || len(of) != 0 || len(links) != 0 {
+				t.Errorf("the purge left members %v, ownerships %v, incompatibilities %v", members, of, links)
+			}
+			return nil
+		}))
 	})
 
 	t.Run("NOT-1 mail for approvals, decisions, delivery, expiry; failed sends are retried and visible", func(t *testing.T) {

@@ -51,6 +51,13 @@ func (c *Connector) Grant(ctx context.Context, g access.RoleGrant) (access.Deliv
 			if err != nil {
 				return err
 			}
+			grp, err := tx.Groups().Get(ctx, g.ResourceOriginID)
+			if err != nil {
+				return err
+			}
+			if grp.Deleted() {
+				return access.E(access.KindNotFound, "group '%s' is deleted: nothing is delivered into a deleted group", grp.DisplayName)
+			}
 			return tx.Relate(ctx, g.ResourceOriginID, rel, g.SubjectID)
 		case access.OriginApplication:
 			held, err := appRole(ctx, tx, g)
