@@ -23,6 +23,8 @@ type API struct {
 	routes  []route
 	types   types
 	metrics *metrics
+	// environment is accessPackageResourceEnvironment (types_calls.go).
+	environment *entityType
 
 	limits               Limits
 	users, addrs, failed *limiterSet
@@ -35,14 +37,20 @@ type route struct {
 	typ             string // Graph type returned, for the OpenAPI document
 	public          bool   // no token needed
 	h               http.HandlerFunc
+	// calls are the OData functions (name(…)) its wildcards accept; any other function or
+	// cast there is not an endpoint (checkCalls). With onlyCalls, its last wildcard holds
+	// one of them and nothing else.
+	calls     []string
+	onlyCalls bool
 }
 
 // New returns the API over svc. reg may be nil for no metrics.
 func New(svc *access.Service, log *slog.Logger, reg prometheus.Registerer) *API {
 	a := &API{svc: svc, log: log}
 	a.types = a.newTypes()
+	a.environment = a.callTypes(&a.types)
 	a.metrics = newMetrics(reg)
-	a.routes = append(a.routeTable(), a.auditRoutes()...)
+	a.routes = declareCalls(append(a.routeTable(), a.auditRoutes()...))
 	a.SetLimits(DefaultLimits)
 	return a
 }
@@ -72,12 +80,9 @@ func (a *API) Handler() http.Handler {
 		if !rt.public {
 			h = a.authenticate(h)
 		}
-		mux.Handle(rt.method+" "+rt.pattern, a.instrument(rt.pattern, h))
+		mux.Handle(rt.method+" "+rt.pattern, a.instrument(rt.pattern, a.checkCalls(rt, h)))
 	}
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		a.writeError(w, r, access.Ec(access.KindNotFound, "Request_UnsupportedQuery",
-			"%s %s is not an endpoint of this server; /openapi.json lists them all", r.Method, r.URL.Path))
-	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { a.writeError(w, r, notAnEndpoint(r)) })
 	return a.recover(a.throttleAddress(mux))
 }
 
