@@ -37,6 +37,10 @@ type User struct {
 	DeletedDateTime   *time.Time `json:"deletedDateTime"`
 	ManagerID         string     `json:"managerId,omitempty"`
 	SponsorIDs        []string   `json:"sponsorIds,omitempty"`
+	// SubjectLifecycle is entitlement management's lifecycle of the user as a subject
+	// (accessPackageSubject.subjectLifecycle): "" (notDefined), notGoverned or governed. It
+	// is changed only through SetSubjectLifecycle.
+	SubjectLifecycle string `json:"subjectLifecycle,omitempty"`
 }
 
 // User types, as Graph spells them.

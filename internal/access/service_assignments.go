@@ -192,3 +192,49 @@ func subjectUser(ctx context.Context, tx Tx, userID string) (User, *ConnectedOrg
 	}
 	return u, OrgOf(u, orgs), nil
 }
+
+// AdditionalAccess returns the active assignments of package packageID whose targets also
+// hold an active assignment of package otherID (Graph's assignments/additionalAccess: the
+// users who have access to one package and would additionally have another, for preparing
+// incompatibleAccessPackages). Both packages must exist and be readable by the caller
+// (NotFound otherwise, as for GET accessPackages/{id}) and must differ (Invalid); only
+// assignments the caller may see are listed, or count as the other package's.
+func (s *Service) AdditionalAccess(ctx context.Context, who Actor, packageID, otherID string) ([]Assignment, error) {
+	var out []Assignment
+	err := s.read(ctx, who, func(tx *op) error {
+		for _, id := range []string{packageID, otherID} {
+			if _, _, err := packageAs(ctx, tx, ActReadPackage, id); err != nil {
+				return err
+			}
+		}
+		if packageID == otherID {
+			return invalid("accessPackageId and incompatibleAccessPackageId are both '%s'; the two access packages must differ", packageID)
+		}
+		visible := func(pkg string) ([]Assignment, error) {
+			all, err := tx.Assignments().List(ctx, By(KeyPackage, pkg), By(KeyActive, "1"))
+			var seen []Assignment
+			for i := range all {
+				if all[i].Active() && canSeeAssignment(ctx, tx, &all[i]) {
+					seen = append(seen, all[i])
+				}
+			}
+			return seen, err
+		}
+		others, err := visible(otherID)
+		if err != nil {
+			return err
+		}
+		holds := map[string]bool{}
+		for _, a := range others {
+			holds[a.TargetID] = true
+		}
+		mine, err := visible(packageID)
+		for _, a := range mine {
+			if holds[a.TargetID] {
+				out = append(out, a)
+			}
+		}
+		return err
+	})
+	return out, err
+}

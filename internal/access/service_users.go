@@ -11,7 +11,7 @@ import (
 func (s *Service) CreateUser(ctx context.Context, who Actor, u User) (User, error) {
 	u.ID, u.Version, u.DeletedDateTime = s.ids.NewID(), 0, nil
 	u.CreatedDateTime = s.clock.Now()
-	u.ManagerID, u.SponsorIDs = "", nil
+	u.ManagerID, u.SponsorIDs, u.SubjectLifecycle = "", nil, ""
 	if u.UserType == "" {
 		u.UserType = UserTypeMember
 	}
@@ -120,7 +120,7 @@ func (s *Service) ListUsersWindow(ctx context.Context, who Actor, w Window) ([]U
 }
 
 // UpdateUser changes a live user: change edits a copy; read-only properties (id, times,
-// relationships) are kept as stored.
+// relationships, the subject lifecycle of SetSubjectLifecycle) are kept as stored.
 func (s *Service) UpdateUser(ctx context.Context, who Actor, id string, change func(*User) error) (User, error) {
 	return update(ctx, s, who,
 		func(tx *op) (User, error) { return manageableUser(ctx, tx, id, "change") },
@@ -130,7 +130,7 @@ func (s *Service) UpdateUser(ctx context.Context, who Actor, id string, change f
 				return err
 			}
 			u.Revision, u.ID, u.CreatedDateTime, u.DeletedDateTime = keep.Revision, keep.ID, keep.CreatedDateTime, keep.DeletedDateTime
-			u.ManagerID, u.SponsorIDs = keep.ManagerID, keep.SponsorIDs
+			u.ManagerID, u.SponsorIDs, u.SubjectLifecycle = keep.ManagerID, keep.SponsorIDs, keep.SubjectLifecycle
 			return u.Validate()
 		},
 		func(tx *op, u *User) error { return tx.Users().Put(ctx, u) })

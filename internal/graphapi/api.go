@@ -23,6 +23,8 @@ type API struct {
 	routes  []route
 	types   types
 	metrics *metrics
+	// environment is accessPackageResourceEnvironment (types_calls.go).
+	environment *entityType
 
 	limits               Limits
 	users, addrs, failed *limiterSet
@@ -35,14 +37,20 @@ type route struct {
 	typ             string // Graph type returned, for the OpenAPI document
 	public          bool   // no token needed
 	h               http.HandlerFunc
+	// calls are the OData functions (name(…)) its wildcards accept; any other function or
+	// cast there is not an endpoint (checkCalls). With onlyCalls, its last wildcard holds
+	// one of them and nothing else.
+	calls     []string
+	onlyCalls bool
 }
 
 // New returns the API over svc. reg may be nil for no metrics.
 func New(svc *access.Service, log *slog.Logger, reg prometheus.Registerer) *API {
 	a := &API{svc: svc, log: log}
 	a.types = a.newTypes()
+	a.environment = a.callTypes(&a.types)
 	a.metrics = newMetrics(reg)
-	a.routes = withCounts(append(a.routeTable(), a.auditRoutes()...))
+	a.routes = withCounts(declareCalls(append(a.routeTable(), a.auditRoutes()...)))
 	a.SetLimits(DefaultLimits)
 	return a
 }
@@ -68,58 +76,14 @@ func (a *API) Endpoints() []Endpoint {
 func (a *API) Handler() http.Handler {
 	mux := http.NewServeMux()
 	for _, rt := range a.routes {
-		h := a.refuseCalls(rt.pattern, rt.h)
+		h := rt.h
 		if !rt.public {
 			h = a.authenticate(h)
 		}
-		mux.Handle(rt.method+" "+rt.pattern, a.instrument(rt.pattern, h))
+		mux.Handle(rt.method+" "+rt.pattern, a.instrument(rt.pattern, a.checkCalls(rt, h)))
 	}
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		a.writeError(w, r, notEndpoint(r))
-	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { a.writeError(w, r, notAnEndpoint(r)) })
 	return a.recover(a.throttleAddress(mux))
-}
-
-// notEndpoint is the answer for a path the server has no endpoint for.
-func notEndpoint(r *http.Request) error {
-	return access.Ec(access.KindNotFound, "Request_UnsupportedQuery",
-		"%s %s is not an endpoint of this server; /openapi.json lists them all", r.Method, r.URL.Path)
-}
-
-// routeCalls names the OData functions a route accepts in place of the id in its last
-// wildcard, as Graph's `assignments/filterByCurrentUser(on='target')`.
-var routeCalls = map[string][]string{
-	em + "/accessPackages/{id}":                   {"filterByCurrentUser"},
-	em + "/assignmentRequests/{id}":               {"filterByCurrentUser"},
-	em + "/assignments/{id}":                      {"filterByCurrentUser"},
-	em + "/accessPackageAssignmentApprovals/{id}": {"filterByCurrentUser"},
-	em + "/assignmentApprovals/{id}":              {"filterByCurrentUser"},
-}
-
-// refuseCalls makes a route answer "not an endpoint" when one of its wildcards holds an
-// OData function call (name(…)) or a type cast (microsoft.graph.x) it does not serve,
-// instead of looking the segment up as an id ("object 'x(…)' does not exist").
-func (a *API) refuseCalls(pattern string, h http.HandlerFunc) http.HandlerFunc {
-	var names []string
-	for _, m := range pathParam.FindAllStringSubmatch(pattern, -1) {
-		names = append(names, m[1])
-	}
-	if len(names) == 0 {
-		return h
-	}
-	accepted := routeCalls[pattern]
-	return func(w http.ResponseWriter, r *http.Request) {
-		for _, n := range names {
-			v := r.PathValue(n)
-			fn, _, call := strings.Cut(v, "(")
-			cast := strings.HasPrefix(strings.ToLower(v), "microsoft.graph.")
-			if (call || cast) && !(call && n == names[len(names)-1] && contains(accepted, fn)) {
-				a.writeError(w, r, notEndpoint(r))
-				return
-			}
-		}
-		h(w, r)
-	}
 }
 
 type actorKey struct{}

@@ -113,6 +113,7 @@ func (a *API) routeTable() []route {
 	all = append(all, a.governanceRoutes()...)
 	all = append(all, a.requestRoutes()...)
 	all = append(all, a.adminRoutes()...)
+	all = append(all, a.callRoutes()...)
 	return all
 }
 

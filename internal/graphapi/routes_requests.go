@@ -73,8 +73,12 @@ func (a *API) requestRoutes() []route {
 	getAssignment := oneOf(a, t.assignment, func(r *http.Request, who access.Actor) (access.Assignment, error) {
 		return s.GetAssignment(r.Context(), who, id(r))
 	})
-	add("GET", "/assignments/{id}", "Get an assignment; or filterByCurrentUser(on='target'): the caller's assignments", "accessPackageAssignment",
+	add("GET", "/assignments/{id}", "Get an assignment; or filterByCurrentUser(on='target'): the caller's assignments; "+
+		"or "+additionalAccessForm+": the assignments of one package whose targets also hold the other", "accessPackageAssignment",
 		a.handle(func(w http.ResponseWriter, r *http.Request) error {
+			if name, _ := callName(id(r)); name == "additionalAccess" {
+				return a.writeAdditionalAccess(w, r, id(r))
+			}
 			on, ok := filterByCurrentUser(id(r))
 			if !ok {
 				getAssignment(w, r)

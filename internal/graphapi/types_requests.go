@@ -94,19 +94,23 @@ func (a *API) requestTypes(t *types) {
 	}
 }
 
-// subjectView is Graph's accessPackageSubject.
+// subjectView is Graph's accessPackageSubject; connectedOrganization is a relationship,
+// shown with $expand (types_calls.go). Bestow keeps no security identifiers.
 type subjectView struct {
-	ID                    string  `json:"id"`
-	ObjectID              string  `json:"objectId"`
-	DisplayName           string  `json:"displayName"`
-	Email                 *string `json:"email"`
-	PrincipalName         string  `json:"principalName"`
-	SubjectType           string  `json:"subjectType"`
-	ConnectedOrganization any     `json:"connectedOrganization"`
+	ID                           string  `json:"id"`
+	ObjectID                     string  `json:"objectId"`
+	DisplayName                  string  `json:"displayName"`
+	Email                        *string `json:"email"`
+	PrincipalName                string  `json:"principalName"`
+	SubjectType                  string  `json:"subjectType"`
+	OnPremisesSecurityIdentifier *string `json:"onPremisesSecurityIdentifier"`
+	SubjectLifecycle             string  `json:"subjectLifecycle"`
+	ConnectedOrganization        any     `json:"connectedOrganization"`
 }
 
 func subjectOf(u access.User, org *access.ConnectedOrganization) subjectView {
-	v := subjectView{ID: u.ID, ObjectID: u.ID, DisplayName: u.DisplayName, PrincipalName: u.UserPrincipalName, SubjectType: "user"}
+	v := subjectView{ID: u.ID, ObjectID: u.ID, DisplayName: u.DisplayName, PrincipalName: u.UserPrincipalName, SubjectType: "user",
+		SubjectLifecycle: u.Lifecycle()}
 	if u.Mail != "" {
 		v.Email = &u.Mail
 	}

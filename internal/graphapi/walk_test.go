@@ -92,6 +92,7 @@ func newWalkWorld(t *testing.T, h *harness) walkWorld {
 	} {
 		w.ids[seg] = id
 	}
+	w.ids["resourceEnvironments"] = h.must(h.admin, "GET", em+"/resourceEnvironments", nil, 200).list()[0]["id"].(string)
 	w.stage, w.rid, w.ref = stages[0]["id"].(string), resID, annID
 	return w
 }
@@ -104,7 +105,8 @@ func (h *harness) adminPolicy(pkg string) string {
 }
 
 // fill replaces the wildcards of a route pattern with the ids of the world: {id} by the
-// object of the collection before it, {ref} by the object of the navigation before it.
+// object of the collection before it, {ref} by the object of the navigation before it,
+// {call} by the subject of the requestor.
 func (w walkWorld) fill(pattern string) string {
 	segs := strings.Split(pattern, "/")
 	for i, s := range segs {
@@ -115,6 +117,8 @@ func (w walkWorld) fill(pattern string) string {
 			segs[i] = w.rid
 		case "{stage}":
 			segs[i] = w.stage
+		case "{call}":
+			segs[i] = "subjects(objectId='" + w.ref + "')"
 		}
 	}
 	return strings.Join(segs, "/")
