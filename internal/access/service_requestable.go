@@ -65,26 +65,28 @@ func (s *Service) RequestablePackages(ctx context.Context, who Actor) ([]Package
 		if err != nil {
 			return err
 		}
+		open := map[string]bool{}
 		for _, c := range cats {
-			if !openFor(c, sub) {
-				continue
-			}
-			pkgs, err := tx.Packages().List(ctx, By(KeyCatalog, c.ID))
-			if err != nil {
-				return err
-			}
-			pols, err := tx.Policies().List(ctx, By(KeyCatalog, c.ID))
-			if err != nil {
-				return err
-			}
-			byPkg := map[string][]Policy{}
-			for _, p := range pols {
+			open[c.ID] = openFor(c, sub)
+		}
+		// Three reads in all, not two per catalog: the tenant's packages and policies.
+		pkgs, err := tx.Packages().List(ctx)
+		if err != nil {
+			return err
+		}
+		pols, err := tx.Policies().List(ctx)
+		if err != nil {
+			return err
+		}
+		byPkg := map[string][]Policy{}
+		for _, p := range pols {
+			if open[p.CatalogID] {
 				byPkg[p.PackageID] = append(byPkg[p.PackageID], p)
 			}
-			for _, p := range pkgs {
-				if !p.IsHidden && len(ApplicablePolicies(byPkg[p.ID], sub)) > 0 {
-					out = append(out, p)
-				}
+		}
+		for _, p := range pkgs {
+			if open[p.CatalogID] && !p.IsHidden && len(ApplicablePolicies(byPkg[p.ID], sub)) > 0 {
+				out = append(out, p)
 			}
 		}
 		return nil

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -29,8 +30,40 @@ func (p *Portal) packagesPage(w http.ResponseWriter, r *http.Request) {
 	slices.SortFunc(list, func(a, b access.Package) int {
 		return strings.Compare(strings.ToLower(a.DisplayName), strings.ToLower(b.DisplayName))
 	})
+	pg := pageOf(r, len(list))
 	p.render(w, r, http.StatusOK, "packages", page{Title: "Access packages", Nav: "packages", Who: who,
-		Data: map[string]any{"Packages": list, "Search": q}})
+		Data: map[string]any{"Packages": list[pg.From:pg.To], "Search": q, "Page": pg}})
+}
+
+// pageSize is how many items a portal list shows at once.
+const pageSize = 50
+
+// listPage is one page of a list: items From to To of Total, with the links to the pages
+// before and after (empty when there are none).
+type listPage struct {
+	From, To, Total int
+	Prev, Next      string
+}
+
+// pageOf cuts a list of n items at the request's ?page= (1-based), keeping its other
+// query parameters in the links.
+func pageOf(r *http.Request, n int) listPage {
+	num, _ := strconv.Atoi(r.URL.Query().Get("page"))
+	last := max(1, (n+pageSize-1)/pageSize)
+	num = min(max(num, 1), last)
+	pg := listPage{From: (num - 1) * pageSize, To: min(num*pageSize, n), Total: n}
+	link := func(k int) string {
+		q := r.URL.Query()
+		q.Set("page", strconv.Itoa(k))
+		return r.URL.Path + "?" + q.Encode()
+	}
+	if num > 1 {
+		pg.Prev = link(num - 1)
+	}
+	if num < last {
+		pg.Next = link(num + 1)
+	}
+	return pg
 }
 
 // requestForm is what the person typed into the request form, kept when it is shown again.
