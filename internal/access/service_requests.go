@@ -14,6 +14,10 @@ type RequestInput struct {
 	PackageID     string // assignment.accessPackageId (add)
 	PolicyID      string // assignment.assignmentPolicyId (add; optional for userAdd)
 	TargetID      string // assignment.targetId (adminAdd)
+	// TargetEmail invites someone by mail address (assignment.target.email, adminAdd): an
+	// existing user with that mail is assigned; anyone else gets a guest account when the
+	// chosen policy includes people from their organization. TargetName names the guest.
+	TargetEmail, TargetName string
 	AssignmentID  string // assignment.id (update, remove)
 	Justification string
 	Answers       []Answer
@@ -93,8 +97,13 @@ func (s *Service) submitAdd(ctx context.Context, tx *op, typ string, in RequestI
 		if err := tx.authorize(ActManageAssignments, t); err != nil {
 			return Request{}, err
 		}
+		if in.TargetID == "" && in.TargetEmail != "" {
+			if in.TargetID, err = s.invite(ctx, tx, in, p); err != nil {
+				return Request{}, err
+			}
+		}
 		if in.TargetID == "" {
-			return Request{}, invalid("assignment.targetId is required: say which user to assign")
+			return Request{}, invalid("assignment.targetId is required: say which user to assign (or target.email to invite someone not yet in the directory)")
 		}
 		if sub, err = subjectOf(ctx, tx, in.TargetID); err != nil {
 			return Request{}, err

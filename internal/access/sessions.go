@@ -144,17 +144,69 @@ func (s *Service) EndSession(ctx context.Context, secret string) error {
 // first sign-in (AUTH-2), only when some policy that takes requests would include them: one
 // for their connected organization, for all configured connected organizations, or for all
 // external users, in a published catalog open to external users. Otherwise nothing is
-// created and the refusal says why. The guest's userPrincipalName follows Entra's form
-// (alias_domain#EXT#@domain), on the domain of the directory's first member.
+// created and the refusal says why.
 func (s *Service) guestOnSignIn(ctx context.Context, tx Tx, id Identity) (User, error) {
-	addr := strings.ToLower(strings.TrimSpace(id.Value))
+	u, sub, err := prospectiveGuest(ctx, tx, id.Value, id.DisplayName)
+	if IsKind(err, KindInvalid) { // not a mail address, or one of the organization's own domain
+		return User{}, E(KindUnauthenticated, "'%s' is not a user of this directory; ask an administrator to add you, or sign in with the account your organization gave you", id.Value)
+	} else if err != nil {
+		return User{}, err
+	}
+	open, err := openToGuest(ctx, tx, sub)
+	if err != nil {
+		return User{}, err
+	}
+	if !open {
+		return User{}, Ec(KindUnauthenticated, "NoPolicyForExternalUser",
+			"no access package is open to people from %s (%s), so no account was made for you; ask your contact in the organization to add a policy for them (TRB-1)", u.Domain(), fromWhere(sub))
+	}
+	return u, s.saveGuest(ctx, tx, &u)
+}
+
+// invite returns the user an adminAdd's target.email names: the live user with that mail,
+// or a new guest account when the chosen policy includes people from the address's
+// organization (a policy for users not in the directory). Nothing is created otherwise.
+func (s *Service) invite(ctx context.Context, tx Tx, in RequestInput, p Package) (string, error) {
+	if u, err := signInUser(ctx, tx, Identity{Value: in.TargetEmail, ByMail: true}); err == nil {
+		return u.ID, nil
+	} else if !errors.Is(err, errUnknownPerson) {
+		return "", err
+	}
+	u, sub, err := prospectiveGuest(ctx, tx, in.TargetEmail, in.TargetName)
+	if err != nil {
+		return "", err
+	}
+	pol, err := directPolicy(ctx, tx, in.PolicyID, p, sub)
+	if err != nil {
+		return "", err
+	}
+	if pol.Rank() == 0 {
+		return "", Ec(KindInvalid, "PolicyNotForExternalUsers",
+			"policy '%s' is for direct assignment of people already in the directory, so it cannot invite %s (%s); choose a policy for users not in your directory", pol.DisplayName, in.TargetEmail, fromWhere(sub))
+	}
+	return u.ID, s.saveGuest(ctx, tx, &u)
+}
+
+// fromWhere describes where a prospective guest comes from.
+func fromWhere(sub Subject) string {
+	if sub.Org != nil {
+		return "connected organization '" + sub.Org.DisplayName + "'"
+	}
+	return "an organization that is not connected to this one"
+}
+
+// prospectiveGuest describes, without storing it, the guest account of an address from
+// outside the organization: userPrincipalName in Entra's form (alias_domain#EXT#@domain) on
+// the domain of the directory's first member, and the connected organization it belongs to.
+func prospectiveGuest(ctx context.Context, tx Tx, address, name string) (User, Subject, error) {
+	addr := strings.ToLower(strings.TrimSpace(address))
 	at := strings.LastIndexByte(addr, '@')
-	if at <= 0 || at == len(addr)-1 {
-		return User{}, E(KindUnauthenticated, "the sign-in gave '%s' as your address, which is not a mail address", id.Value)
+	if at <= 0 || at == len(addr)-1 || strings.ContainsAny(addr, " \t") {
+		return User{}, Subject{}, Ec(KindInvalid, "InvalidAddress", "'%s' is not a mail address", address)
 	}
 	members, err := tx.Users().List(ctx, By(KeyState, "live"))
 	if err != nil {
-		return User{}, err
+		return User{}, Subject{}, err
 	}
 	home := ""
 	var first time.Time
@@ -163,38 +215,28 @@ func (s *Service) guestOnSignIn(ctx context.Context, tx Tx, id Identity) (User, 
 			home, first = m.Domain(), m.CreatedDateTime
 		}
 	}
-	domain := addr[at+1:]
-	if home == "" || domain == home {
-		return User{}, E(KindUnauthenticated, "'%s' is not a user of this directory; ask an administrator to add you", id.Value)
+	if home == "" || addr[at+1:] == home {
+		return User{}, Subject{}, Ec(KindInvalid, "InternalAddress", "'%s' is an address of this organization's own domain, but no user has it; an administrator creates the user first", address)
 	}
-	name := strings.TrimSpace(id.DisplayName)
-	if name == "" {
+	if name = strings.TrimSpace(name); name == "" {
 		name = addr[:at]
 	}
 	u := User{DisplayName: name, Mail: addr, UserType: UserTypeGuest, AccountEnabled: true,
 		UserPrincipalName: strings.ReplaceAll(addr, "@", "_") + "#EXT#@" + home}
 	orgs, err := tx.ConnectedOrganizations().List(ctx)
 	if err != nil {
-		return User{}, err
+		return User{}, Subject{}, err
 	}
-	sub := Subject{User: u, Org: OrgOf(u, orgs)}
-	open, err := openToGuest(ctx, tx, sub)
-	if err != nil {
-		return User{}, err
-	}
-	if !open {
-		from := "organizations that are not connected to this one"
-		if sub.Org != nil {
-			from = "connected organization '" + sub.Org.DisplayName + "'"
-		}
-		return User{}, Ec(KindUnauthenticated, "NoPolicyForExternalUser",
-			"no access package is open to people from %s (%s), so no account was made for you; ask your contact in the organization to add a policy for them (TRB-1)", domain, from)
-	}
+	return u, Subject{User: u, Org: OrgOf(u, orgs)}, nil
+}
+
+// saveGuest stores a new guest account.
+func (s *Service) saveGuest(ctx context.Context, tx Tx, u *User) error {
 	u.ID, u.CreatedDateTime = s.ids.NewID(), s.clock.Now()
 	if err := u.Validate(); err != nil {
-		return User{}, err
+		return err
 	}
-	return u, tx.Users().Put(ctx, &u)
+	return tx.Users().Put(ctx, u)
 }
 
 // openToGuest reports whether some policy that takes requests includes the prospective

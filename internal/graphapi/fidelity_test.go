@@ -245,3 +245,59 @@ func TestUnreviewedStage(t *testing.T) {
 		}
 	})
 }
+
+// TestInviteByEmail checks adminAdd with assignment.target.email: someone not yet in the
+// directory gets a guest account when the chosen policy includes people from their
+// organization, and is assigned; a direct-assignment policy or an address of the
+// organization's own domain is refused and creates nothing; a caller who may not assign
+// is refused before anything is looked up. // AUTH-2 REQ-9
+func TestInviteByEmail(t *testing.T) {
+	backends(t, func(t *testing.T, h *harness) {
+		_, member := h.user("member@bestow.test")
+		org := h.must(h.admin, "POST", em+"/connectedOrganizations", map[string]any{"displayName": "Fabrikam",
+			"identitySources": []any{map[string]any{"@odata.type": "#microsoft.graph.domainIdentitySource", "domainName": "fabrikam.test", "displayName": "fabrikam.test"}}}, 201).str("id")
+		cat := h.catalog(h.admin, "Partners")
+		h.must(h.admin, "PATCH", em+"/catalogs/"+cat, map[string]any{"isExternallyVisible": true}, 204)
+		pkg := h.pkg(h.admin, cat, "Partner portal")
+		partners := h.must(h.admin, "POST", em+"/assignmentPolicies", map[string]any{"displayName": "Fabrikam", "allowedTargetScope": "specificConnectedOrganizationUsers",
+			"specificAllowedTargets": []any{map[string]any{"@odata.type": "#microsoft.graph.connectedOrganizationMembers", "connectedOrganizationId": org}},
+			"expiration": map[string]any{"type": "noExpiration"}, "accessPackage": map[string]any{"id": pkg}}, 201).str("id")
+		direct := h.adminPolicy(pkg)
+		invite := func(tok, policy, email string) resp {
+			return h.call(tok, "POST", em+"/assignmentRequests", map[string]any{"requestType": "adminAdd",
+				"assignment": map[string]any{"accessPackageId": pkg, "assignmentPolicyId": policy, "target": map[string]any{"email": email, "displayName": "Alice Partner"}}})
+		}
+		users := func() int { return h.count("/v1.0/users") }
+		before := users()
+
+		if r := invite(member, partners, "alice@fabrikam.test"); r.status != 403 {
+			t.Errorf("a member without a role invited someone: %d %s", r.status, r.raw)
+		}
+		h.fails(h.admin, "POST", em+"/assignmentRequests", map[string]any{"requestType": "adminAdd",
+			"assignment": map[string]any{"accessPackageId": pkg, "assignmentPolicyId": direct, "target": map[string]any{"email": "alice@fabrikam.test"}}},
+			400, "choose a policy for users not in your directory")
+		h.fails(h.admin, "POST", em+"/assignmentRequests", map[string]any{"requestType": "adminAdd",
+			"assignment": map[string]any{"accessPackageId": pkg, "assignmentPolicyId": partners, "target": map[string]any{"email": "nobody@bestow.test"}}},
+			400, "own domain")
+		if n := users(); n != before {
+			t.Fatalf("refused invitations created %d users", n-before)
+		}
+
+		r := invite(h.admin, partners, "Alice@Fabrikam.test")
+		if r.status != 201 {
+			t.Fatalf("invitation: %d %s", r.status, r.raw)
+		}
+		guest := h.must(h.admin, "GET", "/v1.0/users/alice_fabrikam.test%23EXT%23@bestow.test", nil, 200)
+		if guest.str("userType") != "Guest" || guest.str("mail") != "alice@fabrikam.test" || guest.str("displayName") != "Alice Partner" {
+			t.Errorf("the invited guest = %s", guest.raw)
+		}
+		h.work()
+		got := h.must(h.admin, "GET", em+"/assignmentRequests/"+r.str("id"), nil, 200)
+		if got.str("state") != "delivered" {
+			t.Errorf("the invitation's request is %s, want delivered", got.str("state"))
+		}
+		if n := users(); n != before+1 {
+			t.Errorf("the invitation created %d users, want 1", n-before)
+		}
+	})
+}

@@ -263,20 +263,19 @@ func requestInput(b body) (access.RequestInput, error) {
 	if ref.AssignmentPolicyID == "" && ref.AssignmentPolicy != nil {
 		ref.AssignmentPolicyID = ref.AssignmentPolicy.ID
 	}
+	var target struct {
+		ObjectID    string `json:"objectId"`
+		Email       string `json:"email"`
+		DisplayName string `json:"displayName"`
+	}
 	if ref.TargetID == "" && len(ref.Target) > 0 && string(ref.Target) != "null" {
-		var tgt struct {
-			ObjectID string `json:"objectId"`
-			Email    string `json:"email"`
+		if err := json.Unmarshal(ref.Target, &target); err != nil {
+			return access.RequestInput{}, badRequest(`assignment.target must be an object such as {"objectId": "…"} or {"email": "…", "displayName": "…"}`)
 		}
-		_ = json.Unmarshal(ref.Target, &tgt)
-		if tgt.ObjectID == "" && tgt.Email != "" {
-			return access.RequestInput{}, access.Ec(access.KindInvalid, "NotSupported",
-				"assigning someone who is not yet in the directory (target.email) is not supported; create the user first, then assign them with targetId")
-		}
-		ref.TargetID = tgt.ObjectID
+		ref.TargetID = target.ObjectID
 	}
 	out := access.RequestInput{RequestType: in.RequestType, PackageID: ref.AccessPackageID, PolicyID: ref.AssignmentPolicyID,
-		TargetID: ref.TargetID, AssignmentID: ref.ID, Answers: in.Answers}
+		TargetID: ref.TargetID, TargetEmail: target.Email, TargetName: target.DisplayName, AssignmentID: ref.ID, Answers: in.Answers}
 	if in.Justification != nil {
 		out.Justification = *in.Justification
 	}
