@@ -10,18 +10,18 @@ import (
 // RequestInput is what a client asks for: Graph's accessPackageAssignmentRequest body, with
 // the assignment reference's properties flattened.
 type RequestInput struct {
-	RequestType   string
-	PackageID     string // assignment.accessPackageId (add)
-	PolicyID      string // assignment.assignmentPolicyId (add; optional for userAdd)
-	TargetID      string // assignment.targetId (adminAdd)
+	RequestType string
+	PackageID   string // assignment.accessPackageId (add)
+	PolicyID    string // assignment.assignmentPolicyId (add; optional for userAdd)
+	TargetID    string // assignment.targetId (adminAdd)
 	// TargetEmail invites someone by mail address (assignment.target.email, adminAdd): an
 	// existing user with that mail is assigned; anyone else gets a guest account when the
 	// chosen policy includes people from their organization. TargetName names the guest.
 	TargetEmail, TargetName string
-	AssignmentID  string // assignment.id (update, remove)
-	Justification string
-	Answers       []Answer
-	Schedule      Schedule
+	AssignmentID            string // assignment.id (update, remove)
+	Justification           string
+	Answers                 []Answer
+	Schedule                Schedule
 }
 
 // SubmitRequest accepts a request after every check for its type (REQ-1) and starts it:

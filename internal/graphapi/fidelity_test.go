@@ -261,7 +261,7 @@ func TestInviteByEmail(t *testing.T) {
 		pkg := h.pkg(h.admin, cat, "Partner portal")
 		partners := h.must(h.admin, "POST", em+"/assignmentPolicies", map[string]any{"displayName": "Fabrikam", "allowedTargetScope": "specificConnectedOrganizationUsers",
 			"specificAllowedTargets": []any{map[string]any{"@odata.type": "#microsoft.graph.connectedOrganizationMembers", "connectedOrganizationId": org}},
-			"expiration": map[string]any{"type": "noExpiration"}, "accessPackage": map[string]any{"id": pkg}}, 201).str("id")
+			"expiration":             map[string]any{"type": "noExpiration"}, "accessPackage": map[string]any{"id": pkg}}, 201).str("id")
 		direct := h.adminPolicy(pkg)
 		invite := func(tok, policy, email string) resp {
 			return h.call(tok, "POST", em+"/assignmentRequests", map[string]any{"requestType": "adminAdd",
