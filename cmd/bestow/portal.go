@@ -20,6 +20,7 @@ func portalFlags(cmd *cobra.Command) {
 		"an OpenID Connect provider people sign in through, as name=corp,issuer=https://…,client-id=…,client-secret-file=FILE (or client-secret=…),claim=email|upn|preferred_username[,display-name=…]; repeat for several (env BESTOW_OIDC, separated by ';')")
 	f.String("tls-cert", os.Getenv("BESTOW_TLS_CERT"), "serve https with this certificate (PEM, chain included); needs --tls-key (env BESTOW_TLS_CERT)")
 	f.String("tls-key", os.Getenv("BESTOW_TLS_KEY"), "the private key (PEM) of --tls-cert (env BESTOW_TLS_KEY)")
+	f.Bool("trust-forwarded", envOr("BESTOW_TRUST_FORWARDED", "") == "true", "behind a reverse proxy: take the client address, host and scheme from its X-Forwarded-For, -Host and -Proto headers (without it those headers are ignored) (env BESTOW_TRUST_FORWARDED=true)")
 	f.Duration("session-idle", envDuration("BESTOW_SESSION_IDLE", 8*time.Hour), "a portal session ends after this long without use (env BESTOW_SESSION_IDLE)")
 	f.Duration("session-lifetime", envDuration("BESTOW_SESSION_LIFETIME", 7*24*time.Hour), "a portal session ends this long after sign-in in any case (env BESTOW_SESSION_LIFETIME)")
 }
@@ -99,4 +100,33 @@ func withPortal(api, portal http.Handler) http.Handler {
 func isLoopback(addr net.Addr) bool {
 	tcp, ok := addr.(*net.TCPAddr)
 	return ok && tcp.IP.IsLoopback()
+}
+
+// forwarded applies a reverse proxy's X-Forwarded-For, -Host and -Proto headers when
+// trust is set: the client address (for rate limits and logs) becomes the last address the
+// proxy appended, the host and scheme those the client used (for links and the OIDC
+// callback). Without trust the headers are removed, so no client can forge them.
+func forwarded(trust bool, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !trust {
+			r.Header.Del("X-Forwarded-For")
+			r.Header.Del("X-Forwarded-Host")
+			r.Header.Del("X-Forwarded-Proto")
+			next.ServeHTTP(w, r)
+			return
+		}
+		if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
+			hops := strings.Split(xff[len(xff)-1], ",")
+			if ip := net.ParseIP(strings.TrimSpace(hops[len(hops)-1])); ip != nil {
+				r.RemoteAddr = net.JoinHostPort(ip.String(), "0")
+			}
+		}
+		if host := strings.TrimSpace(r.Header.Get("X-Forwarded-Host")); host != "" {
+			r.Host = host
+		}
+		if p := strings.ToLower(strings.TrimSpace(r.Header.Get("X-Forwarded-Proto"))); p != "http" && p != "https" {
+			r.Header.Del("X-Forwarded-Proto")
+		}
+		next.ServeHTTP(w, r)
+	})
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -45,5 +47,29 @@ func TestDevSignInLoopbackOnly(t *testing.T) {
 		if got := isLoopback(a); got != want {
 			t.Errorf("isLoopback(%s) = %v, want %v", addr, got, want)
 		}
+	}
+}
+
+// TestForwarded checks that proxy headers count only when trusted.
+func TestForwarded(t *testing.T) {
+	var got *http.Request
+	h := func(trust bool) http.Handler {
+		return forwarded(trust, http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { got = r }))
+	}
+	req := func() *http.Request {
+		r := httptest.NewRequest("GET", "http://10.0.0.2:8080/portal/", nil)
+		r.RemoteAddr = "10.0.0.1:5555" // the proxy
+		r.Header.Set("X-Forwarded-For", "203.0.113.9, 198.51.100.7")
+		r.Header.Set("X-Forwarded-Host", "access.example.com")
+		r.Header.Set("X-Forwarded-Proto", "https")
+		return r
+	}
+	h(false).ServeHTTP(httptest.NewRecorder(), req())
+	if got.RemoteAddr != "10.0.0.1:5555" || got.Host != "10.0.0.2:8080" || got.Header.Get("X-Forwarded-Proto") != "" || got.Header.Get("X-Forwarded-For") != "" {
+		t.Errorf("untrusted headers were used or kept: addr %s host %s headers %v", got.RemoteAddr, got.Host, got.Header)
+	}
+	h(true).ServeHTTP(httptest.NewRecorder(), req())
+	if got.RemoteAddr != "198.51.100.7:0" || got.Host != "access.example.com" || got.Header.Get("X-Forwarded-Proto") != "https" {
+		t.Errorf("trusted headers: addr %s host %s proto %q; want the proxy's last hop, the forwarded host and https", got.RemoteAddr, got.Host, got.Header.Get("X-Forwarded-Proto"))
 	}
 }

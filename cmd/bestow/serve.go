@@ -100,7 +100,8 @@ func newServe() *cobra.Command {
 			}
 			portal := web.New(svc, web.Options{DevSignIn: dev, Providers: providers, BaseURL: baseURL,
 				SecureCookies: scheme == "https" || strings.HasPrefix(baseURL, "https://"), Sessions: access.SessionPolicy{Idle: idle, Absolute: lifetime}, Log: log})
-			srv := newServer(cmd, withPortal(api, portal.Handler()))
+			trust, _ := cmd.Flags().GetBool("trust-forwarded")
+			srv := newServer(cmd, forwarded(trust, withPortal(api, portal.Handler())))
 			if maddr, _ := cmd.Flags().GetString("metrics-addr"); maddr != "" {
 				mln, err := net.Listen("tcp", maddr)
 				if err != nil {

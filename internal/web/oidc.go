@@ -101,7 +101,7 @@ func (p *Portal) baseURL(r *http.Request) string {
 		return strings.TrimSuffix(p.opts.BaseURL, "/")
 	}
 	scheme := "http"
-	if r.TLS != nil {
+	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" { // the header only when --trust-forwarded
 		scheme = "https"
 	}
 	return scheme + "://" + r.Host
