@@ -169,6 +169,9 @@ func TestPortalRequestLifecycle(t *testing.T) {
 		load(chromedp.Click(chromedp.Search(`//button[text()="Request"]`))), chromedp.WaitVisible(chromedp.CSS(`.notice`)))
 	wantText(t, ctx, "Your request was sent.", "Sales tools", "PendingApproval", "Quarterly planning")
 	shots.take(ctx, "request-history")
+	run(t, ctx, load(chromedp.Navigate(pw.srv.URL+"/portal/access-packages/"+pw.pkg.ID)))
+	wantText(t, ctx, "You can't request this package now", "already has a pending request", "wait for that request to be decided")
+	shots.take(ctx, "package-pending")
 	run(t, ctx, pw.signOut())
 
 	// The approver sees the request with its justification and approves it.
@@ -185,6 +188,9 @@ func TestPortalRequestLifecycle(t *testing.T) {
 	run(t, ctx, pw.signIn(pw.ann.UserPrincipalName, "/portal/access"))
 	wantText(t, ctx, "My access", "Sales tools", "Delivered", "does not expire")
 	shots.take(ctx, "my-access")
+	run(t, ctx, load(chromedp.Navigate(pw.srv.URL+"/portal/access-packages/"+pw.pkg.ID)))
+	wantText(t, ctx, "You can't request this package now", "already has access package 'Sales tools'")
+	run(t, ctx, load(chromedp.Navigate(pw.srv.URL+"/portal/access")))
 	run(t, ctx, load(chromedp.Click(chromedp.Search(`//button[text()="Remove my access"]`))), chromedp.WaitVisible(chromedp.CSS(`.notice`)))
 	wantText(t, ctx, "Your access is being removed.")
 	pw.Must(pw.Svc.Work(pw.Ctx))
@@ -345,4 +351,41 @@ func TestPortalTokens(t *testing.T) {
 	if _, err := pw.Svc.Authenticate(pw.Ctx, secret); err == nil {
 		t.Error("a revoked token still works")
 	}
+}
+
+// TestPortalReasons checks that the package page gives the seed checklist's reasons, each
+// with what to do (TRB-1): catalog not published, policy disabled, separation of duties,
+// and no approver other than the requestor.
+func TestPortalReasons(t *testing.T) {
+	pw := newPortalWorld(t)
+	no := false
+	closed := pw.Package("Closed", pw.Group("Closed team"))
+	pw.Policy(closed, "Closed")
+	off := pw.Package("Switched off", pw.Group("Off team"))
+	pw.Policy(off, "Off", func(p *access.Policy) { p.RequestorSettings.AcceptRequests = &no })
+	banned := pw.Group("Auditors")
+	pw.Must(pw.Svc.AddRelation(pw.Ctx, access.SystemActor, banned.ID, access.RelMember, pw.ann.ID))
+	sod := pw.Package("Payments", pw.Group("Payers"))
+	pw.Policy(sod, "Payments")
+	pw.Must(pw.Svc.ChangeIncompatible(pw.Ctx, access.SystemActor, sod.ID, access.IncompatibleGroup, banned.ID, true))
+	self := pw.Package("Self-approved", pw.Group("Selfies"))
+	pw.Policy(self, "Only ann approves", accesstest.Approval([]string{pw.ann.ID}))
+	ctx := browser(t)
+	run(t, ctx, pw.signIn(pw.ann.UserPrincipalName, "/portal/access-packages"))
+
+	for _, c := range []struct {
+		pkg  access.Package
+		want []string
+	}{
+		{off, []string{"'Off' is disabled", "enables one"}},
+		{sod, []string{"member of group 'Auditors', which is incompatible", "separation of duties"}},
+		{self, []string{"has no approver for", "nobody approves their own request"}},
+	} {
+		run(t, ctx, load(chromedp.Navigate(pw.srv.URL+"/portal/access-packages/"+c.pkg.ID)))
+		wantText(t, ctx, append([]string{"You can't request this package now", "What to do:"}, c.want...)...)
+	}
+	_, err := pw.Svc.UpdateCatalog(pw.Ctx, access.SystemActor, closed.CatalogID, func(c *access.Catalog) error { c.State = "unpublished"; return nil })
+	pw.Must(err)
+	run(t, ctx, load(chromedp.Navigate(pw.srv.URL+"/portal/access-packages/"+closed.ID)))
+	wantText(t, ctx, "You can't request this package now", "is unpublished, so its packages take no requests")
 }
