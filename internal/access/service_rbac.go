@@ -152,25 +152,44 @@ const MaxTokenLifetime = 5 * 365 * 24 * time.Hour
 // between one minute and MaxTokenLifetime. It is the CLI's: whoever runs it holds the
 // database.
 func (s *Service) CreateToken(ctx context.Context, userIDOrUPN, name string, ttl time.Duration) (string, Token, error) {
-	if ttl < 0 || (ttl > 0 && ttl < time.Minute) || ttl > MaxTokenLifetime {
-		return "", Token{}, invalid("the token lifetime %s is not valid: give a duration between 1m and %s (for example 720h), or 0 for a token that does not expire", ttl, MaxTokenLifetime)
-	}
-	secret := NewTokenSecret()
+	var secret string
 	var t Token
 	err := s.system(ctx, func(tx Tx) error {
 		u, err := lookupUser(ctx, tx, userIDOrUPN)
 		if err != nil {
 			return err
 		}
-		now := s.clock.Now()
-		t = Token{ID: s.ids.NewID(), UserID: u.ID, Name: name, Hash: HashToken(secret), CreatedDateTime: now}
-		if ttl > 0 {
-			exp := now.Add(ttl)
-			t.ExpiresDateTime = &exp
+		if secret, t, err = s.newToken(u.ID, name, ttl, s.clock.Now()); err != nil {
+			return err
 		}
 		return tx.Tokens().Put(ctx, &t)
 	})
 	return secret, t, err
+}
+
+// newToken makes an API token for a user and returns its secret; only the hash is kept in
+// the token. ttl 0 means no expiry; otherwise it must lie between one minute and
+// MaxTokenLifetime.
+func (s *Service) newToken(userID, name string, ttl time.Duration, now time.Time) (string, Token, error) {
+	if ttl < 0 || (ttl > 0 && ttl < time.Minute) || ttl > MaxTokenLifetime {
+		return "", Token{}, invalid("the token lifetime %s is not valid: give a duration between 1m and %s (for example 720h), or 0 for a token that does not expire", ttl, MaxTokenLifetime)
+	}
+	secret := NewTokenSecret()
+	t := Token{ID: s.ids.NewID(), UserID: userID, Name: name, Hash: HashToken(secret), CreatedDateTime: now}
+	if ttl > 0 {
+		exp := now.Add(ttl)
+		t.ExpiresDateTime = &exp
+	}
+	return secret, t, nil
+}
+
+// revoke marks a token revoked at now; a token revoked before is an error naming it.
+func (t *Token) revoke(now time.Time) error {
+	if t.RevokedDateTime != nil {
+		return E(KindFailedPrecondition, "token '%s' (%s) is already revoked", t.ID, t.Name)
+	}
+	t.RevokedDateTime = &now
+	return nil
 }
 
 // ListTokens lists the tokens of a user (by id or userPrincipalName), or of everyone.
@@ -196,14 +215,7 @@ func (s *Service) ListTokens(ctx context.Context, userIDOrUPN string) ([]Token, 
 func (s *Service) RevokeToken(ctx context.Context, id string) error {
 	_, err := update(ctx, s, SystemActor,
 		func(tx *op) (Token, error) { tx.allow("the CLI: Bestow itself"); return tx.Tokens().Get(ctx, id) },
-		func(_ *op, t *Token) error {
-			if t.RevokedDateTime != nil {
-				return E(KindFailedPrecondition, "token '%s' is already revoked", id)
-			}
-			now := s.clock.Now()
-			t.RevokedDateTime = &now
-			return nil
-		},
+		func(tx *op, t *Token) error { return t.revoke(tx.now) },
 		func(tx *op, t *Token) error { return tx.Tokens().Put(ctx, t) })
 	return err
 }

@@ -27,23 +27,19 @@ func (s *Service) MyTokens(ctx context.Context, who Actor) ([]Token, error) {
 // none, else between 1m and MaxTokenLifetime). The secret is returned once; only its hash
 // is kept.
 func (s *Service) CreateMyToken(ctx context.Context, who Actor, name string, ttl time.Duration) (string, Token, error) {
-	if ttl < 0 || (ttl > 0 && ttl < time.Minute) || ttl > MaxTokenLifetime {
-		return "", Token{}, invalid("the token lifetime %s is not valid: give a duration between 1m and %s, or none for a token that does not expire", ttl, MaxTokenLifetime)
-	}
 	if len(name) > 256 {
 		return "", Token{}, invalid("the token name is %d characters long; use at most 256", len(name))
 	}
-	secret := NewTokenSecret()
+	var secret string
 	var t Token
 	err := s.write(ctx, who, func(tx *op) error {
 		if who.UserID == "" || who.System {
 			return E(KindForbidden, "only a signed-in person creates their own tokens")
 		}
 		tx.allow("self-service: a token for the caller themselves, with no more rights than they have")
-		t = Token{ID: s.ids.NewID(), UserID: who.UserID, Name: name, Hash: HashToken(secret), CreatedDateTime: tx.now}
-		if ttl > 0 {
-			exp := tx.now.Add(ttl)
-			t.ExpiresDateTime = &exp
+		var err error
+		if secret, t, err = s.newToken(who.UserID, name, ttl, tx.now); err != nil {
+			return err
 		}
 		return tx.Tokens().Put(ctx, &t)
 	})
@@ -61,14 +57,7 @@ func (s *Service) RevokeMyToken(ctx context.Context, who Actor, id string) error
 			}
 			return t, nil
 		},
-		func(tx *op, t *Token) error {
-			if t.RevokedDateTime != nil {
-				return E(KindFailedPrecondition, "token '%s' is already revoked", t.Name)
-			}
-			now := tx.now
-			t.RevokedDateTime = &now
-			return nil
-		},
+		func(tx *op, t *Token) error { return t.revoke(tx.now) },
 		func(tx *op, t *Token) error { return tx.Tokens().Put(ctx, t) })
 	return err
 }

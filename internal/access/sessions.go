@@ -134,8 +134,9 @@ func (s *Service) EndSession(ctx context.Context, secret string) error {
 		if err != nil || len(toks) != 1 || toks[0].Kind != TokenSession || toks[0].RevokedDateTime != nil {
 			return err
 		}
-		now := s.clock.Now()
-		toks[0].RevokedDateTime = &now
+		if err := toks[0].revoke(s.clock.Now()); err != nil {
+			return err
+		}
 		return tx.Tokens().Put(ctx, &toks[0])
 	})
 }

@@ -252,38 +252,32 @@ func actorOf(ctx context.Context, svc *access.Service, userID string) access.Act
 // getPage fetches a portal page with a session and returns its size in bytes (shown as
 // the "items" of the figure).
 func getPage(ctx context.Context, u, session string) (int, error) {
-	req, err := http.NewRequestWithContext(ctx, "GET", u, nil)
-	if err != nil {
-		return 0, err
-	}
-	req.AddCookie(&http.Cookie{Name: "bestow_session", Value: session})
-	res, err := http.DefaultTransport.RoundTrip(req)
-	if err != nil {
-		return 0, err
-	}
-	defer res.Body.Close()
-	data, err := io.ReadAll(res.Body)
-	if res.StatusCode != 200 {
-		return 0, fmt.Errorf("status %d: %.300s", res.StatusCode, data)
-	}
+	data, err := fetch(ctx, u, func(r *http.Request) { r.AddCookie(&http.Cookie{Name: "bestow_session", Value: session}) })
 	return len(data), err
 }
 
 // get fetches a collection and returns how many items it held.
 func get(ctx context.Context, u, token string) (int, error) {
+	data, err := fetch(ctx, u, func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+token) })
+	return countItems(data), err
+}
+
+// fetch GETs u with the credentials auth adds, without following redirects, and returns
+// the body of a 200 answer; any other status is an error that quotes the body.
+func fetch(ctx context.Context, u string, auth func(*http.Request)) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, "GET", u, nil)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	res, err := http.DefaultClient.Do(req)
+	auth(req)
+	res, err := http.DefaultTransport.RoundTrip(req)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	defer res.Body.Close()
 	data, err := io.ReadAll(res.Body)
-	if res.StatusCode != 200 {
-		return 0, fmt.Errorf("status %d: %s", res.StatusCode, data)
+	if res.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("status %d: %.300s", res.StatusCode, data)
 	}
-	return countItems(data), err
+	return data, err
 }

@@ -80,12 +80,15 @@ func (c *oidcClients) get(ctx context.Context, p Provider) (*oidc.Provider, erro
 	return op, nil
 }
 
-func (p *Portal) provider(name string) (Provider, bool) {
+// signInThrough returns the provider a sign-in URL names, once the client may try to sign
+// in; otherwise it has answered (404 for an unknown provider, 429 when throttled).
+func (p *Portal) signInThrough(w http.ResponseWriter, r *http.Request) (Provider, bool) {
 	for _, pr := range p.opts.Providers {
-		if pr.Name == name {
-			return pr, true
+		if pr.Name == r.PathValue("provider") {
+			return pr, p.allowSignIn(w, r)
 		}
 	}
+	http.NotFound(w, r)
 	return Provider{}, false
 }
 
@@ -110,12 +113,8 @@ func (p *Portal) baseURL(r *http.Request) string {
 // oidcStart sends the browser to the provider: authorization code flow with PKCE (S256),
 // a state bound to this browser by a cookie, and a nonce bound to the ID token.
 func (p *Portal) oidcStart(w http.ResponseWriter, r *http.Request) {
-	pr, ok := p.provider(r.PathValue("provider"))
+	pr, ok := p.signInThrough(w, r)
 	if !ok {
-		http.NotFound(w, r)
-		return
-	}
-	if !p.allowSignIn(w, r) {
 		return
 	}
 	op, err := p.oidc.get(r.Context(), pr)
@@ -136,12 +135,8 @@ func (p *Portal) oidcStart(w http.ResponseWriter, r *http.Request) {
 // exchanged with the PKCE verifier, and the ID token's signature, audience, expiry and
 // nonce are checked before its claim names the person.
 func (p *Portal) oidcCallback(w http.ResponseWriter, r *http.Request) {
-	pr, ok := p.provider(r.PathValue("provider"))
+	pr, ok := p.signInThrough(w, r)
 	if !ok {
-		http.NotFound(w, r)
-		return
-	}
-	if !p.allowSignIn(w, r) {
 		return
 	}
 	refuse := func(status int, msg string, args ...any) {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -172,16 +173,19 @@ type formError struct{ field, msg string }
 
 func (e *formError) Error() string { return e.msg }
 
-// fieldOf names the form field a Service refusal is about, from its code, so the page
-// puts the message next to it.
+// fieldOf names the form field a Service refusal is about, by its code, so the page puts
+// the message next to it; other refusals are shown above the form.
 func fieldOf(err error) string {
-	msg := err.Error()
-	switch {
-	case strings.Contains(msg, "justification"):
+	var ae *access.Error
+	if !errors.As(err, &ae) {
+		return ""
+	}
+	switch ae.Code {
+	case "RequestorJustificationRequired":
 		return "justification"
-	case strings.Contains(msg, "question"), strings.Contains(msg, "answer"):
+	case "QuestionNotAnswered", "AnswerDoesNotMatchPattern":
 		return "answers"
-	case strings.Contains(msg, "start"), strings.Contains(msg, "end"), strings.Contains(msg, "schedule"):
+	case "CustomScheduleNotAllowed", "ScheduleOutsidePolicy":
 		return "schedule"
 	}
 	return ""

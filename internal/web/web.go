@@ -150,19 +150,18 @@ func securityHeaders(next http.Handler) http.Handler {
 
 // page is what every template gets.
 type page struct {
-	Title   string
-	Nav     string // the current section
-	Who     access.Actor
-	Dev     bool
-	Notice  string
-	Error   string
-	Data    any
-	Request *http.Request
+	Title  string
+	Nav    string // the current section
+	Who    access.Actor
+	Dev    bool
+	Notice string
+	Error  string
+	Data   any
 }
 
 // render writes a page; a template error is logged and answered 500.
 func (p *Portal) render(w http.ResponseWriter, r *http.Request, status int, name string, pg page) {
-	pg.Dev, pg.Request = p.opts.DevSignIn, r
+	pg.Dev = p.opts.DevSignIn
 	if pg.Notice == "" {
 		pg.Notice = r.URL.Query().Get("notice")
 	}
