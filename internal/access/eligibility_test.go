@@ -1,6 +1,8 @@
 package access_test
 
 import (
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -88,6 +90,57 @@ func TestPolicyRanking(t *testing.T) { // POL-10
 		got := names(access.ApplicablePolicies(c.policies, c.s))
 		if g := "[" + strings.Join(got, " ") + "]"; g != c.want {
 			t.Errorf("%s: got %s, want %s", c.name, g, c.want)
+		}
+	}
+}
+
+// TestAudienceMatchesCovers checks the index the store keeps of who may request through
+// each policy: a policy is offered to a subject exactly when they share an audience.
+func TestAudienceMatchesCovers(t *testing.T) { // POL-1 POL-10
+	rng := rand.New(rand.NewPCG(1, 2))
+	pick := func(xs ...string) string { return xs[rng.IntN(len(xs))] }
+	scopes := []string{access.ScopeNotSpecified, access.ScopeSpecificDirectoryUsers, access.ScopeAllMemberUsers,
+		access.ScopeAllDirectoryUsers, access.ScopeSpecificConnectedOrgs, access.ScopeAllConfiguredConnected, access.ScopeAllExternalUsers}
+	orgs := []*access.ConnectedOrganization{nil, {ID: "o1", State: access.OrgConfigured}, {ID: "o2", State: access.OrgProposed}}
+	for i := 0; i < 20000; i++ {
+		p := access.Policy{AllowedTargetScope: pick(scopes...),
+			RequestorSettings: access.RequestorSettings{EnableTargetsToSelfAddAccess: rng.IntN(5) > 0}}
+		if rng.IntN(6) == 0 {
+			off := false
+			p.RequestorSettings.AcceptRequests = &off
+		}
+		if rng.IntN(8) == 0 {
+			p.AutomaticRequestSettings = &access.AutomaticRequestSettings{RequestAccessForAllowedTargets: true}
+		}
+		for n := rng.IntN(3); n > 0; n-- {
+			switch rng.IntN(3) {
+			case 0:
+				p.SpecificAllowedTargets = append(p.SpecificAllowedTargets, access.SubjectSet{Type: "#microsoft.graph.singleUser", UserID: pick("u1", "u2")})
+			case 1:
+				p.SpecificAllowedTargets = append(p.SpecificAllowedTargets, access.SubjectSet{Type: "#microsoft.graph.groupMembers", GroupID: pick("g1", "g2")})
+			default:
+				p.SpecificAllowedTargets = append(p.SpecificAllowedTargets, access.SubjectSet{Type: "#microsoft.graph.connectedOrganizationMembers", ConnectedOrganizationID: pick("o1", "o2")})
+			}
+		}
+		s := access.Subject{User: access.User{ID: pick("u1", "u2", "u3"), UserType: pick("Member", "Guest")}}
+		for _, g := range []string{"g1", "g2"} {
+			if rng.IntN(2) == 0 {
+				s.GroupIDs = append(s.GroupIDs, g)
+			}
+		}
+		if s.User.IsGuest() {
+			s.Org = orgs[rng.IntN(len(orgs))]
+		}
+		want := p.SelfRequestable() && p.Covers(s)
+		shared := false
+		for _, a := range p.Audiences() {
+			if slices.Contains(s.Audiences(), a) {
+				shared = true
+			}
+		}
+		if shared != want {
+			t.Fatalf("policy %+v and subject %+v: share an audience = %v, covered and self-requestable = %v (audiences %v and %v)",
+				p, s, shared, want, p.Audiences(), s.Audiences())
 		}
 	}
 }

@@ -69,23 +69,14 @@ func (s *Service) RequestablePackages(ctx context.Context, who Actor) ([]Package
 		for _, c := range cats {
 			open[c.ID] = openFor(c, sub)
 		}
-		// Three reads in all, not two per catalog: the tenant's packages and policies.
-		pkgs, err := tx.Packages().List(ctx)
+		// The policies are found through their audiences (Covers and SelfRequestable in
+		// an index), so the caller's eligibility costs one read, not one per policy.
+		pkgs, err := tx.OfferedPackages(ctx, sub.Audiences())
 		if err != nil {
 			return err
-		}
-		pols, err := tx.Policies().List(ctx)
-		if err != nil {
-			return err
-		}
-		byPkg := map[string][]Policy{}
-		for _, p := range pols {
-			if open[p.CatalogID] {
-				byPkg[p.PackageID] = append(byPkg[p.PackageID], p)
-			}
 		}
 		for _, p := range pkgs {
-			if open[p.CatalogID] && !p.IsHidden && len(ApplicablePolicies(byPkg[p.ID], sub)) > 0 {
+			if open[p.CatalogID] && !p.IsHidden {
 				out = append(out, p)
 			}
 		}

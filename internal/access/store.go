@@ -133,6 +133,11 @@ type Tx interface {
 	// IncompatibleWith lists the packages that name otherID (of one kind) as incompatible.
 	IncompatibleWith(ctx context.Context, kind, otherID string) ([]string, error)
 
+	// OfferedPackages returns the packages that have a policy offered to one of the
+	// audiences (Policy.Audiences, Subject.Audiences), ordered by id: the candidates a
+	// person may request, before their catalogs and the packages' Hidden are considered.
+	OfferedPackages(ctx context.Context, audiences []string) ([]Package, error)
+
 	// PolicyVersion returns the policy as it was saved at the given version (POL-9).
 	PolicyVersion(ctx context.Context, policyID string, version int64) (Policy, error)
 

@@ -10,6 +10,12 @@ import (
 	"strings"
 )
 
+// backfills are the steps of a migration that need the domain's own logic: each runs in
+// its migration's transaction, after its statements.
+var backfills = map[int]func(context.Context, *sql.Tx) error{
+	7: backfillAudiences,
+}
+
 // Migrate applies the dialect's migrations that db has not seen yet, each in its own
 // transaction, and records them in schema_migrations. It returns the number applied.
 func Migrate(ctx context.Context, db *sql.DB, d Dialect) (int, error) {
@@ -67,6 +73,11 @@ func migrateOne(ctx context.Context, db *sql.DB, d Dialect, num int, name, body 
 		}
 		if _, err := tx.ExecContext(ctx, stmt); err != nil {
 			return false, fmt.Errorf("%w\nin statement:\n%s", err, stmt)
+		}
+	}
+	if fill := backfills[num]; fill != nil {
+		if err := fill(ctx, tx); err != nil {
+			return false, fmt.Errorf("backfill: %w", err)
 		}
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, num, name); err != nil {

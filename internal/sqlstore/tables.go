@@ -1,9 +1,6 @@
 package sqlstore
 
 import (
-	"context"
-	"database/sql"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -123,7 +120,7 @@ var (
 		cols:   []string{"package_id", "catalog_id"},
 		values: func(p *access.Policy) []any { return []any{p.PackageID, p.CatalogID} },
 		keys:   map[string]string{access.KeyPackage: "package_id", access.KeyCatalog: "catalog_id"},
-		after:  savePolicyVersion,
+		after:  savePolicy,
 	}
 	roleAssignments = &table[access.RoleAssignment, *access.RoleAssignment]{
 		name: "role_assignments", what: "role assignment", audit: access.AuditRoleAssignment,
@@ -200,13 +197,4 @@ func dueValue(t *time.Time) any {
 		return nil
 	}
 	return access.DueKey(*t)
-}
-
-func savePolicyVersion(ctx context.Context, tx *sql.Tx, p *access.Policy) error {
-	doc, err := json.Marshal(p)
-	if err != nil {
-		return err
-	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO policy_versions (policy_id, version, doc) VALUES ($1, $2, $3)`, p.ID, p.Version, string(doc))
-	return err
 }

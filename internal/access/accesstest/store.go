@@ -216,4 +216,69 @@ func runStore(t *testing.T, open Opener) {
 			return err
 		}))
 	})
+	t.Run("POL-1 offered packages follow their policies' audiences", func(t *testing.T) {
+		s := open(t)
+		self := access.RequestorSettings{EnableTargetsToSelfAddAccess: true}
+		pols := []access.Policy{
+			{ID: "members", PackageID: "p1", AllowedTargetScope: access.ScopeAllMemberUsers, RequestorSettings: self},
+			{ID: "ann", PackageID: "p2", AllowedTargetScope: access.ScopeSpecificDirectoryUsers, RequestorSettings: self,
+				SpecificAllowedTargets: []access.SubjectSet{{Type: "#microsoft.graph.singleUser", UserID: "ann"}}},
+			{ID: "ann-too", PackageID: "p2", AllowedTargetScope: access.ScopeAllDirectoryUsers, RequestorSettings: self},
+			{ID: "direct", PackageID: "p3", AllowedTargetScope: access.ScopeNotSpecified},
+		}
+		must(t, s.Write(ctx, func(tx access.Tx) error {
+			c := access.Catalog{ID: "c"}
+			if err := tx.Catalogs().Put(ctx, &c); err != nil {
+				return err
+			}
+			for _, id := range []string{"p1", "p2", "p3"} {
+				if err := tx.Packages().Put(ctx, &access.Package{ID: id, CatalogID: "c"}); err != nil {
+					return err
+				}
+			}
+			for i := range pols {
+				pols[i].CatalogID = "c"
+				if err := tx.Policies().Put(ctx, &pols[i]); err != nil {
+					return err
+				}
+			}
+			return nil
+		}))
+		offered := func(audiences ...string) string {
+			var ids []string
+			must(t, s.Read(ctx, func(tx access.Tx) error {
+				list, err := tx.OfferedPackages(ctx, audiences)
+				for _, p := range list {
+					ids = append(ids, p.ID)
+				}
+				return err
+			}))
+			return fmt.Sprint(ids)
+		}
+		ann := access.Subject{User: access.User{ID: "ann", UserType: "Member"}}
+		guest := access.Subject{User: access.User{ID: "gus", UserType: "Guest"}}
+		if got := offered(ann.Audiences()...); got != "[p1 p2]" {
+			t.Errorf("offered to a member named by one policy = %s, want [p1 p2] (each package once)", got)
+		}
+		if got := offered(guest.Audiences()...); got != "[p2]" {
+			t.Errorf("offered to a guest = %s, want [p2]", got)
+		}
+		if got := offered(); got != "[]" {
+			t.Errorf("offered to no audience = %s", got)
+		}
+		off := false
+		must(t, s.Write(ctx, func(tx access.Tx) error {
+			pols[0].RequestorSettings.AcceptRequests = &off // disabled: offered to nobody
+			if err := tx.Policies().Put(ctx, &pols[0]); err != nil {
+				return err
+			}
+			return tx.Policies().Delete(ctx, "ann-too")
+		}))
+		if got := offered(ann.Audiences()...); got != "[p2]" {
+			t.Errorf("after disabling one policy and deleting another: offered = %s, want [p2]", got)
+		}
+		if got := offered(guest.Audiences()...); got != "[]" {
+			t.Errorf("after deleting the all-users policy: offered to a guest = %s, want []", got)
+		}
+	})
 }
