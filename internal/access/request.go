@@ -186,6 +186,33 @@ func (r *Request) WasApprover(userID string) bool {
 	return false
 }
 
+// ApproverIDs lists, ordered and once each, the users who are or were approvers of a
+// started stage: those for whom WasApprover is true.
+func (r *Request) ApproverIDs() []string {
+	var out []string
+	for _, st := range r.Stages {
+		if st.Status == StageNotStarted {
+			continue
+		}
+		for _, id := range st.Approvers {
+			if id != r.TargetID && id != r.RequestorID {
+				out = append(out, id)
+			}
+		}
+	}
+	return uniqueSorted(out)
+}
+
+// DecidedBy returns the stage the user decided, or nil.
+func (r *Request) DecidedBy(userID string) *Stage {
+	for i := range r.Stages {
+		if st := &r.Stages[i]; st.ReviewedBy == userID && st.ReviewedDateTime != nil {
+			return st
+		}
+	}
+	return nil
+}
+
 // MarshalJSON writes empty lists as [] rather than null, as Graph does.
 func (r Request) MarshalJSON() ([]byte, error) {
 	type plain Request

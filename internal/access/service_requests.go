@@ -3,6 +3,7 @@ package access
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -750,19 +751,10 @@ func (s *Service) MyRequests(ctx context.Context, who Actor, on string) ([]Reque
 	return out, err
 }
 
-// approvalsOf lists the pending requests a user may decide.
+// approvalsOf lists the pending requests a user may decide, through the index of
+// approvers.
 func approvalsOf(ctx context.Context, tx Tx, userID string) ([]Request, error) {
-	pending, err := tx.Requests().List(ctx, By(KeyState, StatePendingApproval))
-	if err != nil {
-		return nil, err
-	}
-	var out []Request
-	for _, r := range pending {
-		if r.WasApprover(userID) {
-			out = append(out, r)
-		}
-	}
-	return out, nil
+	return tx.ApproverRequests(ctx, userID, StatePendingApproval)
 }
 
 // GetApproval returns a request as seen by one of its approvers; anyone else, including
@@ -782,6 +774,28 @@ func (s *Service) GetApproval(ctx context.Context, who Actor, id string) (Reques
 		}
 		out = r
 		return nil
+	})
+	return out, err
+}
+
+// MyDecisions returns the requests in which the actor decided a stage, the latest
+// decision first: an approver's past decisions.
+func (s *Service) MyDecisions(ctx context.Context, who Actor) ([]Request, error) {
+	var out []Request
+	var me string
+	err := s.read(ctx, who, func(tx *op) error {
+		tx.allow("self-service: the requests are selected by the caller's own id, as an approver who decided them")
+		me = tx.who.UserID
+		all, err := tx.ApproverRequests(ctx, me, "")
+		for _, r := range all {
+			if r.DecidedBy(me) != nil {
+				out = append(out, r)
+			}
+		}
+		return err
+	})
+	slices.SortStableFunc(out, func(a, b Request) int {
+		return b.DecidedBy(me).ReviewedDateTime.Compare(*a.DecidedBy(me).ReviewedDateTime)
 	})
 	return out, err
 }

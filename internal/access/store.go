@@ -138,6 +138,10 @@ type Tx interface {
 	// person may request, before their catalogs and the packages' Hidden are considered.
 	OfferedPackages(ctx context.Context, audiences []string) ([]Package, error)
 
+	// ApproverRequests returns the requests of which the user is or was an approver
+	// (Request.ApproverIDs), ordered by id; with a state, only the requests in it.
+	ApproverRequests(ctx context.Context, userID, state string) ([]Request, error)
+
 	// PolicyVersion returns the policy as it was saved at the given version (POL-9).
 	PolicyVersion(ctx context.Context, policyID string, version int64) (Policy, error)
 

@@ -13,7 +13,8 @@ import (
 // backfills are the steps of a migration that need the domain's own logic: each runs in
 // its migration's transaction, after its statements.
 var backfills = map[int]func(context.Context, *sql.Tx) error{
-	7: backfillAudiences,
+	7: reindex(policies, indexAudiences),
+	8: reindex(requests, indexApprovers),
 }
 
 // Migrate applies the dialect's migrations that db has not seen yet, each in its own

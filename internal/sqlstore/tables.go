@@ -160,6 +160,7 @@ var (
 		},
 		keys: map[string]string{access.KeyPackage: "package_id", access.KeyTarget: "target_id",
 			access.KeyRequestor: "requestor_id", access.KeyState: "state", access.KeyDue: "due"},
+		after: indexApprovers,
 	}
 	assignments = &table[access.Assignment, *access.Assignment]{
 		name: "assignments", what: "access package assignment", audit: access.AuditAssignment,

@@ -181,6 +181,15 @@ func TestPortalRequestLifecycle(t *testing.T) {
 	run(t, ctx, chromedp.SendKeys(chromedp.CSS(`textarea[name="justification"]`), "Fine for the quarter"),
 		load(chromedp.Click(chromedp.Search(`//button[text()="Approve"]`))), chromedp.WaitVisible(chromedp.CSS(`.notice`)))
 	wantText(t, ctx, "You approved the request.", "No request is waiting for your decision.")
+	// The decision stays in the approver's past decisions, with its reason.
+	past, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`table`)))
+	pw.Must(err)
+	for _, want := range []string{"ann requests Sales tools", "Approved", "Fine for the quarter"} {
+		if !strings.Contains(past, want) {
+			t.Errorf("past decisions %q lack %q", past, want)
+		}
+	}
+	shots.take(ctx, "approvals-decided")
 	run(t, ctx, pw.signOut())
 	pw.Must(pw.Svc.Work(pw.Ctx))
 

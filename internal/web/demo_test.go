@@ -33,15 +33,15 @@ func TestDemoWalkthrough(t *testing.T) {
 
 	run(t, ctx, pw.signOut(), pw.signIn("lead.marketing@bestow.example", "/portal/approvals"))
 	wantText(t, ctx, "requests Campaign Team", "Spring campaign")
-	run(t, ctx, load(chromedp.Click(chromedp.Search(`//h2[contains(., "Emma")]/following::button[text()="Approve"][1]`))))
-	wantText(t, ctx, "You approved the request.")
+	run(t, ctx, load(chromedp.Click(chromedp.Search(`//h3[contains(., "Emma")]/following::button[text()="Approve"][1]`))))
+	wantText(t, ctx, "You approved the request.", "Your past decisions", "requests Campaign Team", "Approved", "PendingApproval")
 
 	run(t, ctx, pw.signOut(), pw.signIn("maria.owner@bestow.example", "/portal/approvals"))
-	run(t, ctx, load(chromedp.Click(chromedp.Search(`//h2[contains(., "Emma")]/following::button[text()="Approve"][1]`))))
+	run(t, ctx, load(chromedp.Click(chromedp.Search(`//h3[contains(., "Emma")]/following::button[text()="Approve"][1]`))))
 	wantText(t, ctx, "justification") // stage 2 asks the approver for a reason
 	run(t, ctx, load(chromedp.Navigate(srv.URL+"/portal/approvals")),
-		chromedp.SendKeys(chromedp.Search(`//h2[contains(., "Emma")]/following::textarea[1]`), "Campaign staff"),
-		load(chromedp.Click(chromedp.Search(`//h2[contains(., "Emma")]/following::button[text()="Approve"][1]`))))
+		chromedp.SendKeys(chromedp.Search(`//h3[contains(., "Emma")]/following::textarea[1]`), "Campaign staff"),
+		load(chromedp.Click(chromedp.Search(`//h3[contains(., "Emma")]/following::button[text()="Approve"][1]`))))
 	wantText(t, ctx, "You approved the request.")
 	pw.Must(w.Svc.Work(w.Ctx))
 

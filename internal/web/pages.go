@@ -285,14 +285,26 @@ func (p *Portal) extendAccess(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/portal/requests?notice="+url.QueryEscape("Your request to extend the access was sent."), http.StatusSeeOther)
 }
 
-// approvalView is a request waiting for the person's decision.
+// approvalView is a request waiting for the person's decision (Stage is the current
+// stage), or one they decided (Stage is the stage they decided).
 type approvalView struct {
 	access.Request
 	Package, Requestor string
 	Stage              *access.Stage
 }
 
-// approvalsPage lists the requests waiting for the person (never their own, POL-11).
+// approvalsData is the approvals page: what waits for the person, and what they decided
+// (the latest pastDecisions of it).
+type approvalsData struct {
+	Waiting, Decided []approvalView
+	More             bool // there are older decisions than those shown
+}
+
+// pastDecisions is how many of an approver's past decisions the approvals page shows.
+const pastDecisions = 50
+
+// approvalsPage lists the requests waiting for the person (never their own, POL-11), and
+// the decisions they made.
 func (p *Portal) approvalsPage(w http.ResponseWriter, r *http.Request) {
 	who := actorOf(r)
 	list, err := p.svc.MyApprovals(r.Context(), who)
@@ -300,22 +312,36 @@ func (p *Portal) approvalsPage(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, r, who, err)
 		return
 	}
-	var views []approvalView
-	for _, req := range list {
-		st := req.CurrentStage()
-		if st == nil || !req.IsApprover(who.UserID) {
-			continue
-		}
-		v := approvalView{Request: req, Stage: st}
-		if pk, err := p.svc.RequestPackage(r.Context(), who, req.ID); err == nil {
-			v.Package = pk.DisplayName
-		}
-		if u, _, err := p.svc.RequestSubject(r.Context(), who, req.ID); err == nil {
-			v.Requestor = u.DisplayName
-		}
-		views = append(views, v)
+	decided, err := p.svc.MyDecisions(r.Context(), who)
+	if err != nil {
+		p.fail(w, r, who, err)
+		return
 	}
-	p.render(w, r, http.StatusOK, "approvals", page{Title: "Approvals", Nav: "approvals", Who: who, Data: views})
+	var data approvalsData
+	for _, req := range list {
+		if st := req.CurrentStage(); st != nil && req.IsApprover(who.UserID) {
+			data.Waiting = append(data.Waiting, p.approvalOf(r, who, req, st))
+		}
+	}
+	if len(decided) > pastDecisions {
+		decided, data.More = decided[:pastDecisions], true
+	}
+	for _, req := range decided {
+		data.Decided = append(data.Decided, p.approvalOf(r, who, req, req.DecidedBy(who.UserID)))
+	}
+	p.render(w, r, http.StatusOK, "approvals", page{Title: "Approvals", Nav: "approvals", Who: who, Data: data})
+}
+
+// approvalOf describes a request to one of its approvers.
+func (p *Portal) approvalOf(r *http.Request, who access.Actor, req access.Request, st *access.Stage) approvalView {
+	v := approvalView{Request: req, Stage: st}
+	if pk, err := p.svc.RequestPackage(r.Context(), who, req.ID); err == nil {
+		v.Package = pk.DisplayName
+	}
+	if u, _, err := p.svc.RequestSubject(r.Context(), who, req.ID); err == nil {
+		v.Requestor = u.DisplayName
+	}
+	return v
 }
 
 // decide approves or denies a stage; a decision that lost to another approver says so.

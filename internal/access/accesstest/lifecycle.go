@@ -77,6 +77,30 @@ func runLifecycle(t *testing.T, open Opener) {
 		if a.State != access.AsgDelivered || a.TargetID != ann.ID {
 			t.Fatalf("assignment: %+v", a)
 		}
+		// Each approver keeps their past decisions, the latest first; the requestor has none.
+		w.Clock.Advance(time.Hour)
+		dee, deeA := w.User("dee")
+		second, err := w.Request(deeA, p)
+		w.Must(err)
+		_, err = w.Svc.Decide(w.Ctx, bobA, second.ID, second.Stages[0].ID, access.Decision{Approve: false, Justification: "not now"})
+		w.Must(err)
+		decided := func(who access.Actor) string {
+			list, err := w.Svc.MyDecisions(w.Ctx, who)
+			w.Must(err)
+			var out []string
+			for _, r := range list {
+				out = append(out, r.TargetID+":"+r.DecidedBy(who.UserID).ReviewResult)
+			}
+			return strings.Join(out, " ")
+		}
+		for _, c := range []struct {
+			who  access.Actor
+			want string
+		}{{bobA, dee.ID + ":Denied " + ann.ID + ":Approved"}, {cidA, ann.ID + ":Approved"}, {annA, ""}} {
+			if got := decided(c.who); got != c.want {
+				t.Errorf("past decisions of %s = %q, want %q", c.who.UserID, got, c.want)
+			}
+		}
 		var actions []string
 		for _, e := range r.History {
 			actions = append(actions, e.Action)

@@ -281,4 +281,53 @@ func runStore(t *testing.T, open Opener) {
 			t.Errorf("after deleting the all-users policy: offered to a guest = %s, want []", got)
 		}
 	})
+	t.Run("POL-11 approver requests follow their stages", func(t *testing.T) {
+		s := open(t)
+		r := access.Request{ID: "r1", PackageID: "p", TargetID: "ann", RequestorID: "ann", State: access.StatePendingApproval,
+			Stages: []access.Stage{{ID: "s1", Status: access.StageInProgress, Approvers: []string{"bob", "ann", "cy"}},
+				{ID: "s2", Status: access.StageNotStarted, Approvers: []string{"dee"}}}}
+		must(t, s.Write(ctx, func(tx access.Tx) error {
+			for _, err := range []error{tx.Catalogs().Put(ctx, &access.Catalog{ID: "c"}),
+				tx.Packages().Put(ctx, &access.Package{ID: "p", CatalogID: "c"}), tx.Requests().Put(ctx, &r)} {
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		}))
+		of := func(user, state string) string {
+			var ids []string
+			must(t, s.Read(ctx, func(tx access.Tx) error {
+				list, err := tx.ApproverRequests(ctx, user, state)
+				for _, r := range list {
+					ids = append(ids, r.ID)
+				}
+				return err
+			}))
+			return fmt.Sprint(ids)
+		}
+		for _, c := range []struct{ user, state, want string }{
+			{"bob", "", "[r1]"}, {"cy", access.StatePendingApproval, "[r1]"}, {"bob", access.StateDelivered, "[]"},
+			{"ann", "", "[]"}, // the requestor is never their own approver
+			{"dee", "", "[]"}, // a stage not started yet has no approvers
+		} {
+			if got := of(c.user, c.state); got != c.want {
+				t.Errorf("ApproverRequests(%s, %q) = %s, want %s", c.user, c.state, got, c.want)
+			}
+		}
+		must(t, s.Write(ctx, func(tx access.Tx) error {
+			r.Stages[0].Status, r.Stages[1].Status = access.StageCompleted, access.StageInProgress
+			return tx.Requests().Put(ctx, &r)
+		}))
+		if got := of("dee", access.StatePendingApproval); got != "[r1]" {
+			t.Errorf("once stage 2 started its approver has %s, want [r1]", got)
+		}
+		if got := of("bob", ""); got != "[r1]" {
+			t.Errorf("the approver of stage 1 has %s after it ended, want [r1] (is or was an approver)", got)
+		}
+		must(t, s.Write(ctx, func(tx access.Tx) error { return tx.Requests().Delete(ctx, "r1") }))
+		if got := of("bob", ""); got != "[]" {
+			t.Errorf("after the request was deleted its approver has %s", got)
+		}
+	})
 }
