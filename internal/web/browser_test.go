@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/oauth2-proxy/mockoidc"
 
 	"github.com/bestowhq/bestow/internal/access"
 	"github.com/bestowhq/bestow/internal/access/accesstest"
@@ -77,6 +78,44 @@ func newPortalWorld(t *testing.T) portalWorld {
 	pw.srv = httptest.NewServer(web.New(w.Svc, web.Options{DevSignIn: true}).Handler())
 	t.Cleanup(pw.srv.Close)
 	return pw
+}
+
+// oidcPortal is the portal world's portal behind a real OpenID provider (mockoidc)
+// instead of the development sign-in; people are named by preferred_username.
+type oidcPortal struct {
+	m   *mockoidc.MockOIDC
+	srv *httptest.Server
+}
+
+func (pw portalWorld) withOIDC(t *testing.T) oidcPortal {
+	t.Helper()
+	m, err := mockoidc.Run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = m.Shutdown() })
+	cfg := m.Config()
+	portal := web.New(pw.Svc, web.Options{Providers: []web.Provider{{Name: "corp", DisplayName: "Contoso ID", Issuer: cfg.Issuer,
+		ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, Claim: "preferred_username"}}})
+	srv := httptest.NewServer(portal.Handler())
+	t.Cleanup(srv.Close)
+	return oidcPortal{m: m, srv: srv}
+}
+
+// signIn signs in at the provider as upn, starting from path.
+func (o oidcPortal) signIn(upn, path string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.Func(func(context.Context, *chromedp.Target) error {
+			o.m.QueueUser(&mockoidc.MockUser{Subject: upn, PreferredUsername: upn, Email: upn})
+			return nil
+		}),
+		load(chromedp.Navigate(o.srv.URL+path)),
+		load(chromedp.Click(chromedp.Search(`//a[text()="Sign in with Contoso ID"]`))),
+	)
+}
+
+func (o oidcPortal) signOut() chromedp.Action[chromedp.Void] {
+	return load(chromedp.Click(chromedp.CSS(`form[action="/signout"] button`)))
 }
 
 // signIn signs in through the development sign-in as upn, starting from path.
@@ -145,7 +184,9 @@ func TestPortalRequestLifecycle(t *testing.T) {
 
 	run(t, ctx, load(chromedp.Navigate(pw.srv.URL+"/signin")))
 	shots.take(ctx, "signin")
-	run(t, ctx, pw.signIn(pw.ann.UserPrincipalName, "/portal/access-packages"))
+	// From here on people sign in through a real OpenID provider, as in production.
+	oidc := pw.withOIDC(t)
+	run(t, ctx, oidc.signIn(pw.ann.UserPrincipalName, "/portal/access-packages"))
 	shots.take(ctx, "access-packages")
 	wantText(t, ctx, "Access packages", "Sales tools")
 	run(t, ctx, chromedp.SetValue(chromedp.CSS(`#search`), "nothing like it"), load(chromedp.Submit(chromedp.CSS(`#search`))))
@@ -169,13 +210,13 @@ func TestPortalRequestLifecycle(t *testing.T) {
 		load(chromedp.Click(chromedp.Search(`//button[text()="Request"]`))), chromedp.WaitVisible(chromedp.CSS(`.notice`)))
 	wantText(t, ctx, "Your request was sent.", "Sales tools", "PendingApproval", "Quarterly planning")
 	shots.take(ctx, "request-history")
-	run(t, ctx, load(chromedp.Navigate(pw.srv.URL+"/portal/access-packages/"+pw.pkg.ID)))
+	run(t, ctx, load(chromedp.Navigate(oidc.srv.URL+"/portal/access-packages/"+pw.pkg.ID)))
 	wantText(t, ctx, "You can't request this package now", "already has a pending request", "wait for that request to be decided")
 	shots.take(ctx, "package-pending")
-	run(t, ctx, pw.signOut())
+	run(t, ctx, oidc.signOut())
 
 	// The approver sees the request with its justification and approves it.
-	run(t, ctx, pw.signIn(pw.approver.UserPrincipalName, "/portal/approvals"))
+	run(t, ctx, oidc.signIn(pw.approver.UserPrincipalName, "/portal/approvals"))
 	wantText(t, ctx, "ann requests Sales tools", "Quarterly planning", "Which region?", "EMEA")
 	shots.take(ctx, "approvals")
 	run(t, ctx, chromedp.SendKeys(chromedp.CSS(`textarea[name="justification"]`), "Fine for the quarter"),
@@ -190,16 +231,16 @@ func TestPortalRequestLifecycle(t *testing.T) {
 		}
 	}
 	shots.take(ctx, "approvals-decided")
-	run(t, ctx, pw.signOut())
+	run(t, ctx, oidc.signOut())
 	pw.Must(pw.Svc.Work(pw.Ctx))
 
 	// The requestor has the access, and removes it.
-	run(t, ctx, pw.signIn(pw.ann.UserPrincipalName, "/portal/access"))
+	run(t, ctx, oidc.signIn(pw.ann.UserPrincipalName, "/portal/access"))
 	wantText(t, ctx, "My access", "Sales tools", "Delivered", "does not expire")
 	shots.take(ctx, "my-access")
-	run(t, ctx, load(chromedp.Navigate(pw.srv.URL+"/portal/access-packages/"+pw.pkg.ID)))
+	run(t, ctx, load(chromedp.Navigate(oidc.srv.URL+"/portal/access-packages/"+pw.pkg.ID)))
 	wantText(t, ctx, "You can't request this package now", "already has access package 'Sales tools'")
-	run(t, ctx, load(chromedp.Navigate(pw.srv.URL+"/portal/access")))
+	run(t, ctx, load(chromedp.Navigate(oidc.srv.URL+"/portal/access")))
 	run(t, ctx, load(chromedp.Click(chromedp.Search(`//button[text()="Remove my access"]`))), chromedp.WaitVisible(chromedp.CSS(`.notice`)))
 	wantText(t, ctx, "Your access is being removed.")
 	pw.Must(pw.Svc.Work(pw.Ctx))
