@@ -12,6 +12,7 @@ import (
 	"syscall"
 
 	"github.com/bestowhq/bestow/internal/access"
+	"github.com/bestowhq/bestow/internal/connector"
 	"github.com/bestowhq/bestow/internal/connector/directory"
 	"github.com/bestowhq/bestow/internal/postgres"
 	"github.com/bestowhq/bestow/internal/sqlite"
@@ -72,10 +73,14 @@ func openService(cmd *cobra.Command) (*access.Service, func(), error) {
 		store.Close()
 		return nil, nil, err
 	}
-	conns := access.Connectors{}
-	directory.New(store, nil, nil).Register(conns)
-	svc.SetConnectors(conns)
 	return svc, func() { store.Close() }, nil
+}
+
+// connectors returns the connectors that deliver roles: today the built-in directory.
+func connectors(store access.Store) connector.Registry {
+	conns := connector.Registry{}
+	directory.New(store, nil, nil).Register(conns)
+	return conns
 }
 
 func newMigrate() *cobra.Command {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/bestowhq/bestow/internal/access"
+	"github.com/bestowhq/bestow/internal/delivery"
 
 	"github.com/bestowhq/bestow/internal/demo"
 	"github.com/bestowhq/bestow/internal/graphapi"
@@ -120,9 +121,10 @@ func newServe() *cobra.Command {
 			interval, _ := cmd.Flags().GetDuration("worker-interval")
 			lease, _ := cmd.Flags().GetDuration("delivery-lease")
 			svc.SetLease(lease)
-			wctx, stopWorker := context.WithCancel(context.Background())
-			defer stopWorker()
-			go svc.RunWorker(wctx, interval, func(err error) { log.Error("worker", "err", err) })
+			worker := delivery.New(svc, connectors(svc.Store()), delivery.Options{Interval: interval,
+				Report: func(err error) { log.Error("worker", "err", err) }})
+			worker.Start(context.Background())
+			defer worker.Stop()
 			errc := make(chan error, 1)
 			go func() {
 				if certFile != "" {

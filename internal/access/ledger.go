@@ -1,7 +1,6 @@
 package access
 
 import (
-	"context"
 	"errors"
 	"time"
 )
@@ -120,19 +119,6 @@ type RoleGrant struct {
 type DeliveryResult struct {
 	AlreadyDone bool
 }
-
-// Connector delivers resource roles into one kind of target system (DESIGN §5). Grant and
-// Revoke are idempotent: granting a role the subject has, or revoking one they lack,
-// succeeds with AlreadyDone. An error of KindTransient (or any error that is not an
-// *Error) is retried with backoff; any other kind fails delivery at once.
-type Connector interface {
-	Grant(ctx context.Context, g RoleGrant) (DeliveryResult, error)
-	Revoke(ctx context.Context, g RoleGrant) (DeliveryResult, error)
-}
-
-// Connectors maps origin systems (AadGroup, AadApplication, SharePointOnline, ...) to the
-// connector that delivers their roles.
-type Connectors map[string]Connector
 
 // Retry policy for failed deliveries (REQ-8).
 type RetryPolicy struct {

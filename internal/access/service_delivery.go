@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 )
 
@@ -13,14 +12,8 @@ import (
 // longer than a connector call can take.
 const DefaultLease = time.Minute
 
-// DeliveryParallelism is how many connector calls one worker makes at once.
-const DeliveryParallelism = 4
-
 // SetLease sets how long a delivery claim lasts (DefaultLease unless set).
 func (s *Service) SetLease(d time.Duration) { s.lease = d }
-
-// SetConnectors sets the connectors that deliver roles, by origin system.
-func (s *Service) SetConnectors(c Connectors) { s.connectors = c }
 
 // SetRetryPolicy sets how failed deliveries are retried (REQ-8).
 func (s *Service) SetRetryPolicy(p RetryPolicy) { s.retry = p }
@@ -37,19 +30,22 @@ func (s *Service) kick() {
 	}
 }
 
-// claimed is a ledger entry taken for one delivery attempt.
-type claimed struct {
-	entry LedgerEntry
-	grant bool // true to grant, false to revoke
-	res   DeliveryResult
-	err   error
+// Delivery is one claimed attempt to bring a ledger entry to the state it wants: the
+// delivery worker asks the connector of Entry.OriginSystem to grant the role (Grant) or to
+// revoke it, sets Result or Err, and hands the batch back to RecordDeliveries.
+type Delivery struct {
+	Entry  LedgerEntry
+	Grant  bool
+	Result DeliveryResult
+	Err    error
 }
 
-// Deliver runs one round of delivery: it claims up to limit due ledger entries, asks their
-// connectors to grant or revoke, and records the results, moving assignments and requests
-// along. It returns how many entries it worked on.
-func (s *Service) Deliver(ctx context.Context, limit int) (int, error) {
-	var batch []claimed
+// ClaimDeliveries claims up to limit due ledger entries, one attempt each. A claim lasts
+// the lease (SetLease): a worker that dies leaves it to run out, and the entry is then due
+// again. An entry with nothing to do is cleared rather than claimed. When another worker
+// claimed some of the same entries first, nothing is claimed and the next round goes on.
+func (s *Service) ClaimDeliveries(ctx context.Context, limit int) ([]Delivery, error) {
+	var batch []Delivery
 	err := s.system(ctx, func(tx Tx) error {
 		batch = batch[:0]
 		now := s.clock.Now()
@@ -71,44 +67,21 @@ func (s *Service) Deliver(ctx context.Context, limit int) (int, error) {
 			if err := tx.Ledger().Put(ctx, &e); err != nil {
 				return err
 			}
-			batch = append(batch, claimed{entry: e, grant: e.Wanted()})
+			batch = append(batch, Delivery{Entry: e, Grant: e.Wanted()})
 		}
 		return nil
 	})
 	if errors.Is(err, ErrVersionConflict) {
-		return 0, nil // another worker claimed some of these first; the next round goes on
+		return nil, nil
 	}
-	if err != nil || len(batch) == 0 {
-		return 0, err
-	}
-	// Connector calls run outside any transaction, a few at a time.
-	sem := make(chan struct{}, DeliveryParallelism)
-	var wg sync.WaitGroup
-	for i := range batch {
-		c := &batch[i]
-		conn := s.connectors[c.entry.OriginSystem]
-		if conn == nil {
-			c.err = Ec(KindFailedPrecondition, "NoConnector", "no connector delivers roles of origin system '%s'; configure one", c.entry.OriginSystem)
-			continue
-		}
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			if c.grant {
-				c.res, c.err = conn.Grant(ctx, c.entry.Grant())
-			} else {
-				c.res, c.err = conn.Revoke(ctx, c.entry.Grant())
-			}
-		}()
-	}
-	wg.Wait()
-	return len(batch), s.record(ctx, batch)
+	return batch, err
 }
 
-// record stores the results of a batch of delivery attempts in one transaction, retrying
-// when a concurrent change got there first.
-func (s *Service) record(ctx context.Context, batch []claimed) error {
+// RecordDeliveries stores the outcomes of a batch of claimed deliveries in one
+// transaction, moving their assignments and requests along (REQ-8: a transient error is
+// retried with backoff, a permanent one fails the role). It retries when a concurrent
+// change got there first.
+func (s *Service) RecordDeliveries(ctx context.Context, batch []Delivery) error {
 	var err error
 	for attempt := 0; attempt < 5; attempt++ {
 		err = s.system(ctx, func(tx Tx) error {
@@ -116,13 +89,13 @@ func (s *Service) record(ctx context.Context, batch []claimed) error {
 			touched := map[string]bool{}
 			var order []string
 			for _, c := range batch {
-				e, err := tx.Ledger().Get(ctx, c.entry.ID)
+				e, err := tx.Ledger().Get(ctx, c.Entry.ID)
 				if IsKind(err, KindNotFound) {
 					continue
 				} else if err != nil {
 					return err
 				}
-				e.applyResult(c.grant, c.res, c.err, c.entry.Attempts == 1, now, s.retry)
+				e.applyResult(c.Grant, c.Result, c.Err, c.Entry.Attempts == 1, now, s.retry)
 				for _, a := range append(append([]string{}, e.Sources...), e.Watchers...) {
 					if !touched[a] {
 						touched[a] = true
@@ -161,9 +134,9 @@ func (s *Service) record(ctx context.Context, batch []claimed) error {
 
 // releaseWatchers drops ended assignments from entries whose revocation is done, and
 // deletes entries nobody needs any more.
-func (s *Service) releaseWatchers(ctx context.Context, tx Tx, batch []claimed) error {
+func (s *Service) releaseWatchers(ctx context.Context, tx Tx, batch []Delivery) error {
 	for _, c := range batch {
-		e, err := tx.Ledger().Get(ctx, c.entry.ID)
+		e, err := tx.Ledger().Get(ctx, c.Entry.ID)
 		if IsKind(err, KindNotFound) {
 			continue
 		} else if err != nil {
@@ -413,46 +386,6 @@ func (s *Service) sweepAssignment(ctx context.Context, tx Tx, a *Assignment, now
 	}
 	a.Due = a.nextDue()
 	return true, tx.Assignments().Put(ctx, a)
-}
-
-// Work runs sweeps and delivery rounds until nothing is due. Tests call it after moving
-// the clock; the worker loop calls it when woken.
-func (s *Service) Work(ctx context.Context) error {
-	for {
-		swept, err := s.Sweep(ctx)
-		if err != nil {
-			return err
-		}
-		delivered, err := s.Deliver(ctx, 100)
-		if err != nil {
-			return err
-		}
-		sent, err := s.SendMail(ctx, 100)
-		if err != nil {
-			return err
-		}
-		if swept == 0 && delivered == 0 && sent == 0 {
-			return nil
-		}
-	}
-}
-
-// RunWorker works whenever woken and at least every interval until ctx ends. Errors are
-// passed to report and the loop goes on (the work is retried on the next round).
-func (s *Service) RunWorker(ctx context.Context, interval time.Duration, report func(error)) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		if err := s.Work(ctx); err != nil && ctx.Err() == nil && report != nil {
-			report(err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		case <-s.wake:
-		}
-	}
 }
 
 // requestOf returns the request that last changed an assignment, for mail data; a

@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"github.com/bestowhq/bestow/internal/access"
+	"github.com/bestowhq/bestow/internal/connector"
 	"github.com/bestowhq/bestow/internal/connector/directory"
+	"github.com/bestowhq/bestow/internal/delivery"
 )
 
 // LifecycleSize says how much the lifecycle benchmark does.
@@ -69,9 +71,9 @@ type ExpiryResult struct {
 	Roles       int // group Member roles per assignment
 	UsersSetup  time.Duration
 	Submit      time.Duration // M adminAdd SubmitRequest calls
-	Deliver     time.Duration // svc.Work until every grant was delivered
+	Deliver     time.Duration // the worker's RunOnce until every grant was delivered
 	Sweep       time.Duration // the first svc.Sweep after the end: ends the first batch (access.SweepBatch)
-	Revoke      time.Duration // svc.Work (sweep and revocation) until nothing is due; includes Sweep
+	Revoke      time.Duration // the worker's RunOnce (sweep and revocation) until nothing is due; includes Sweep
 	Expired     int           // assignments expired at the end
 	Active      int           // assignments still active at the end (want 0)
 	Members     int           // members left in the package's groups (want 0)
@@ -90,17 +92,21 @@ type manualClock struct {
 func (c *manualClock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
 func (c *manualClock) Advance(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
 
-// newService returns an initialized service over store with the built-in directory
-// connector; clock nil is the system clock.
+// newService returns an initialized service over store; clock nil is the system clock.
 func newService(ctx context.Context, store access.Store, clock access.Clock) (*access.Service, error) {
 	svc := access.NewService(store, clock, nil)
 	if err := svc.Init(ctx); err != nil {
 		return nil, err
 	}
-	conns := access.Connectors{}
-	directory.New(store, clock, nil).Register(conns)
-	svc.SetConnectors(conns)
 	return svc, nil
+}
+
+// newWorker returns a delivery worker for svc that delivers into the built-in directory;
+// clock nil is the system clock.
+func newWorker(svc *access.Service, clock access.Clock, opts delivery.Options) *delivery.Worker {
+	conns := connector.Registry{}
+	directory.New(svc.Store(), clock, nil).Register(conns)
+	return delivery.New(svc, conns, opts)
 }
 
 // RunLifecycle runs the lifecycle benchmark on store (migrated; it may hold other data).
@@ -245,18 +251,15 @@ func requests(ctx context.Context, svc *access.Service, size LifecycleSize, tag 
 	}
 	fmt.Fprintf(progress, "lifecycle: created %d users, 3 groups, 1 package, 1 policy in %v\n", n, time.Since(start).Round(time.Millisecond))
 
-	wctx, stopWorker := context.WithCancel(ctx)
 	var werrs atomic.Int64
 	var firstErr atomic.Value
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		svc.RunWorker(wctx, 50*time.Millisecond, func(err error) {
-			if werrs.Add(1) == 1 {
-				firstErr.Store(err)
-			}
-		})
-	})
-	defer func() { stopWorker(); wg.Wait() }()
+	worker := newWorker(svc, nil, delivery.Options{Interval: 50 * time.Millisecond, Report: func(err error) {
+		if werrs.Add(1) == 1 {
+			firstErr.Store(err)
+		}
+	}})
+	worker.Start(ctx)
+	defer worker.Stop()
 
 	submitted := make([]time.Time, n)
 	reqIDs := make([]string, n)
@@ -310,8 +313,7 @@ func requests(ctx context.Context, svc *access.Service, size LifecycleSize, tag 
 		time.Sleep(5 * time.Millisecond)
 	}
 	seen := time.Since(t0)
-	stopWorker()
-	wg.Wait()
+	worker.Stop()
 	res.WorkerErrs = int(werrs.Load())
 
 	// Latency per request, from its submission to its CompletedDateTime (milliseconds).
@@ -410,6 +412,7 @@ func expiry(ctx context.Context, store access.Store, size LifecycleSize, tag str
 	if err != nil {
 		return res, err
 	}
+	worker := newWorker(svc, clock, delivery.Options{})
 	name := "expiry " + tag
 	p, groups, err := catalog(ctx, svc, name, size.ExpireRoles)
 	if err != nil {
@@ -475,7 +478,7 @@ func expiry(ctx context.Context, store access.Store, size LifecycleSize, tag str
 		return fmt.Sprintf("expiry: %d/%d assignments delivered", n, m)
 	})
 	start = time.Now()
-	err = svc.Work(ctx)
+	err = worker.RunOnce(ctx)
 	stopTicker()
 	if err != nil {
 		return res, fmt.Errorf("expiry deliver: %w", err)
@@ -488,7 +491,7 @@ func expiry(ctx context.Context, store access.Store, size LifecycleSize, tag str
 		return res, err
 	}
 	if delivered != m {
-		return res, fmt.Errorf("expiry: %d of %d assignments delivered after svc.Work", delivered, m)
+		return res, fmt.Errorf("expiry: %d of %d assignments delivered after the worker ran", delivered, m)
 	}
 	for _, g := range groups {
 		ids, err := members(ctx, store, g.ID)
@@ -499,7 +502,7 @@ func expiry(ctx context.Context, store access.Store, size LifecycleSize, tag str
 			return res, fmt.Errorf("expiry: group %s has %d members after delivery, want %d", g.DisplayName, len(ids), m)
 		}
 	}
-	fmt.Fprintf(progress, "expiry: %d assignments delivered by svc.Work in %v\n", m, res.Deliver.Round(time.Millisecond))
+	fmt.Fprintf(progress, "expiry: %d assignments delivered by the worker in %v\n", m, res.Deliver.Round(time.Millisecond))
 
 	clock.Advance(24*time.Hour + time.Minute)
 	stopTicker = ticker(ctx, progress, 30*time.Second, func() string {
@@ -514,7 +517,7 @@ func expiry(ctx context.Context, store access.Store, size LifecycleSize, tag str
 	res.Sweep = time.Since(start)
 	if err == nil {
 		fmt.Fprintf(progress, "expiry: first svc.Sweep ended assignments in %v\n", res.Sweep.Round(time.Millisecond))
-		err = svc.Work(ctx)
+		err = worker.RunOnce(ctx)
 	}
 	res.Revoke = time.Since(start)
 	stopTicker()
@@ -623,7 +626,7 @@ func (r *LifecycleResult) Print(w io.Writer) {
 		fmt.Fprintf(tw, "EXPIRY\t%d direct assignments (adminAdd), 1 package × %d group Member role(s), policy afterDuration P1D, all ending at once\n", e.Assignments, e.Roles)
 		fmt.Fprintf(tw, "  users (fixtures)\t%s\n", sec(e.UsersSetup))
 		fmt.Fprintf(tw, "  create: submit\t%s (%.0f/s)\n", sec(e.Submit), float64(e.Assignments)/e.Submit.Seconds())
-		fmt.Fprintf(tw, "  create: deliver (svc.Work)\t%s (%.0f/s)\n", sec(e.Deliver), float64(e.Assignments)/e.Deliver.Seconds())
+		fmt.Fprintf(tw, "  create: deliver (worker RunOnce)\t%s (%.0f/s)\n", sec(e.Deliver), float64(e.Assignments)/e.Deliver.Seconds())
 		fmt.Fprintf(tw, "  create: total\t%s\n", sec(e.Creation()))
 		fmt.Fprintf(tw, "  expire: first sweep\t%s (ends the first %d)\n", sec(e.Sweep), min(access.SweepBatch, e.Assignments))
 		fmt.Fprintf(tw, "  expire: sweep + revoke\t%s (%.0f assignments/s)\n", sec(e.Revoke), float64(e.Assignments)/e.Revoke.Seconds())

@@ -12,7 +12,9 @@ import (
 	"testing"
 
 	"github.com/bestowhq/bestow/internal/access"
+	"github.com/bestowhq/bestow/internal/connector"
 	"github.com/bestowhq/bestow/internal/connector/directory"
+	"github.com/bestowhq/bestow/internal/delivery"
 	"github.com/bestowhq/bestow/internal/graphapi"
 	"github.com/bestowhq/bestow/internal/postgres/pgtest"
 	"github.com/bestowhq/bestow/internal/sqlite/sqlitetest"
@@ -28,6 +30,7 @@ type harness struct {
 	api     *graphapi.API
 	admin   string // token
 	adminID string
+	worker  *delivery.Worker
 }
 
 // backends runs fn once per database: SQLite always, PostgreSQL when
@@ -56,15 +59,14 @@ func bootstrapped(t *testing.T, store access.Store) (*access.Service, access.Use
 func newHarness(t *testing.T, store access.Store) *harness {
 	t.Helper()
 	svc, u, tok := bootstrapped(t, store)
-	conns := access.Connectors{}
+	conns := connector.Registry{}
 	directory.New(store, nil, nil).Register(conns)
-	svc.SetConnectors(conns)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	api := graphapi.New(svc, log, nil)
 	api.SetLimits(graphapi.Limits{}) // tests send bursts; TestRateLimits turns them on
 	srv := httptest.NewServer(api.Handler())
 	t.Cleanup(func() { srv.Close(); store.Close() })
-	return &harness{t: t, svc: svc, srv: srv, api: api, admin: tok, adminID: u.ID}
+	return &harness{t: t, svc: svc, srv: srv, api: api, admin: tok, adminID: u.ID, worker: delivery.New(svc, conns, delivery.Options{})}
 }
 
 // resp is a decoded response.
@@ -244,7 +246,7 @@ func adminActor(t *testing.T, h *harness) access.Actor {
 // work runs the worker until nothing is due, as the server's worker loop would.
 func (h *harness) work() {
 	h.t.Helper()
-	if err := h.svc.Work(context.Background()); err != nil {
+	if err := h.worker.RunOnce(context.Background()); err != nil {
 		h.t.Fatal(err)
 	}
 }

@@ -232,7 +232,7 @@ func TestPortalRequestLifecycle(t *testing.T) {
 	}
 	shots.take(ctx, "approvals-decided")
 	run(t, ctx, oidc.signOut())
-	pw.Must(pw.Svc.Work(pw.Ctx))
+	pw.Work()
 
 	// The requestor has the access, and removes it.
 	run(t, ctx, oidc.signIn(pw.ann.UserPrincipalName, "/portal/access"))
@@ -243,7 +243,7 @@ func TestPortalRequestLifecycle(t *testing.T) {
 	run(t, ctx, load(chromedp.Navigate(oidc.srv.URL+"/portal/access")))
 	run(t, ctx, load(chromedp.Click(chromedp.Search(`//button[text()="Remove my access"]`))), chromedp.WaitVisible(chromedp.CSS(`.notice`)))
 	wantText(t, ctx, "Your access is being removed.")
-	pw.Must(pw.Svc.Work(pw.Ctx))
+	pw.Work()
 	members, err := pw.Svc.Relations(pw.Ctx, access.SystemActor, pw.group.ID, access.RelMember)
 	pw.Must(err)
 	if len(members) != 0 {
@@ -359,7 +359,7 @@ func TestPortalExtend(t *testing.T) {
 	fixed := pw.Policy(wiki, "Wiki", ends, func(p *access.Policy) { p.RequestorSettings.EnableTargetsToSelfUpdateAccess = false })
 	pw.Assign(pw.ann, vpn, pol)
 	pw.Assign(pw.ann, wiki, fixed)
-	pw.Must(pw.Svc.Work(pw.Ctx))
+	pw.Work()
 	ctx := browser(t)
 	shots := screenshots(t)
 

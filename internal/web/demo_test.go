@@ -43,7 +43,7 @@ func TestDemoWalkthrough(t *testing.T) {
 		chromedp.SendKeys(chromedp.Search(`//h3[contains(., "Emma")]/following::textarea[1]`), "Campaign staff"),
 		load(chromedp.Click(chromedp.Search(`//h3[contains(., "Emma")]/following::button[text()="Approve"][1]`))))
 	wantText(t, ctx, "You approved the request.")
-	pw.Must(w.Svc.Work(w.Ctx))
+	w.Work()
 
 	run(t, ctx, pw.signOut(), pw.signIn("emma@bestow.example", "/portal/access"))
 	wantText(t, ctx, "Campaign Team", "Delivered")

@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"github.com/bestowhq/bestow/internal/access"
+	"github.com/bestowhq/bestow/internal/connector"
 	"github.com/bestowhq/bestow/internal/connector/directory"
+	"github.com/bestowhq/bestow/internal/delivery"
 )
 
 // runLifecycle checks requests, approvals, assignments and delivery through the service
@@ -860,14 +862,13 @@ func runLifecycle(t *testing.T, open Opener) {
 			w.Assign(u, p, pol)
 		}
 		other := access.NewService(w.Svc.Store(), w.Clock, &SeqIDs{})
-		conns := access.Connectors{}
+		conns := connector.Registry{}
 		directory.New(w.Svc.Store(), w.Clock, &SeqIDs{}).Register(conns)
-		other.SetConnectors(conns)
 		var wg sync.WaitGroup
 		errs := make([]error, 2)
-		for i, svc := range []*access.Service{w.Svc, other} {
+		for i, worker := range []*delivery.Worker{w.Worker, delivery.New(other, conns, delivery.Options{})} {
 			wg.Add(1)
-			go func() { defer wg.Done(); errs[i] = svc.Work(w.Ctx) }()
+			go func() { defer wg.Done(); errs[i] = worker.RunOnce(w.Ctx) }()
 		}
 		wg.Wait()
 		w.Must(errs[0])

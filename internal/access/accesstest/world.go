@@ -8,7 +8,9 @@ import (
 	"time"
 
 	"github.com/bestowhq/bestow/internal/access"
+	"github.com/bestowhq/bestow/internal/connector"
 	"github.com/bestowhq/bestow/internal/connector/directory"
+	"github.com/bestowhq/bestow/internal/delivery"
 )
 
 // World is a service with the built-in directory connector and helpers that build the
@@ -20,22 +22,24 @@ type World struct {
 	Ctx   context.Context
 	Flaky *Flaky // wraps the connector for sites: tests make it fail
 	Mail  *Outbox
-	cat   access.Catalog
+	// Worker runs the sweeps, deliveries and mail of Svc (Work runs it until nothing is due).
+	Worker *delivery.Worker
+	cat    access.Catalog
 }
 
 // NewWorld returns a World over a fresh store.
 func NewWorld(t *testing.T, open Opener) *World {
 	t.Helper()
 	svc, clock := NewService(t, open)
-	conns := access.Connectors{}
+	conns := connector.Registry{}
 	dir := directory.New(svc.Store(), clock, &SeqIDs{})
 	dir.Register(conns)
 	flaky := &Flaky{Next: dir}
 	conns[access.OriginSite] = flaky
-	svc.SetConnectors(conns)
 	mail := &Outbox{}
 	svc.SetMailer(mail)
-	w := &World{T: t, Svc: svc, Clock: clock, Ctx: context.Background(), Flaky: flaky, Mail: mail}
+	w := &World{T: t, Svc: svc, Clock: clock, Ctx: context.Background(), Flaky: flaky, Mail: mail,
+		Worker: delivery.New(svc, conns, delivery.Options{})}
 	c, err := svc.CreateCatalog(w.Ctx, access.SystemActor, access.Catalog{DisplayName: "Sales", State: access.CatalogPublished, IsExternallyVisible: true})
 	w.Must(err)
 	w.cat = c
@@ -176,7 +180,7 @@ func (w *World) Remove(assignmentID string) access.Request {
 // Work runs the worker until nothing is due.
 func (w *World) Work() {
 	w.T.Helper()
-	w.Must(w.Svc.Work(w.Ctx))
+	w.Must(w.Worker.RunOnce(w.Ctx))
 }
 
 // Req reloads a request.
@@ -214,7 +218,7 @@ func (w *World) IsMember(g access.Group, u access.User) bool {
 
 // Flaky passes calls to Next unless told to fail with Err.
 type Flaky struct {
-	Next  access.Connector
+	Next  connector.Connector
 	mu    sync.Mutex
 	Err   error
 	Calls int
@@ -231,7 +235,7 @@ func (f *Flaky) call() error {
 	return f.Err
 }
 
-// Grant implements access.Connector.
+// Grant implements connector.Connector.
 func (f *Flaky) Grant(ctx context.Context, g access.RoleGrant) (access.DeliveryResult, error) {
 	if err := f.call(); err != nil {
 		return access.DeliveryResult{}, err
@@ -239,7 +243,7 @@ func (f *Flaky) Grant(ctx context.Context, g access.RoleGrant) (access.DeliveryR
 	return f.Next.Grant(ctx, g)
 }
 
-// Revoke implements access.Connector.
+// Revoke implements connector.Connector.
 func (f *Flaky) Revoke(ctx context.Context, g access.RoleGrant) (access.DeliveryResult, error) {
 	if err := f.call(); err != nil {
 		return access.DeliveryResult{}, err

@@ -1,6 +1,6 @@
 // Package directory is the connector that delivers resource roles into Bestow's own
 // directory: group membership and ownership, app role assignments and site roles. It
-// implements the same contract (access.Connector) as connectors to other systems.
+// implements the same contract (connector.Connector) as connectors to other systems.
 package directory
 
 import (
@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/bestowhq/bestow/internal/access"
+	"github.com/bestowhq/bestow/internal/connector"
 )
 
 // Connector writes to the directory in the Bestow store, one transaction per call.
@@ -29,7 +30,7 @@ func New(store access.Store, clock access.Clock, ids access.IDs) *Connector {
 }
 
 // Register adds the connector for every origin system of the built-in directory.
-func (c *Connector) Register(cs access.Connectors) {
+func (c *Connector) Register(cs connector.Registry) {
 	for _, sys := range []string{access.OriginGroup, access.OriginApplication, access.OriginSite} {
 		cs[sys] = c
 	}

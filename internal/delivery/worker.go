@@ -1,0 +1,162 @@
+// Package delivery runs Bestow's background work (DESIGN §5, §7): the sweeps of what has
+// come due, the delivery of the grant ledger into target systems through connectors, and
+// the mail outbox. The rules of each step (what a sweep changes, how a delivery result
+// moves an assignment along, when a failure is retried) belong to the domain, access; this
+// package claims the work, calls the connectors outside any transaction and hands the
+// outcomes back.
+package delivery
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/bestowhq/bestow/internal/access"
+	"github.com/bestowhq/bestow/internal/connector"
+)
+
+// Defaults of Options.
+const (
+	// DefaultInterval is how often the worker looks for due work when nothing wakes it.
+	DefaultInterval = 5 * time.Second
+	// DefaultParallelism is how many connector calls one worker makes at once.
+	DefaultParallelism = 4
+	// DefaultBatch is how many ledger entries (or messages) one round claims.
+	DefaultBatch = 100
+)
+
+// Options tune a Worker; zero values take the defaults.
+type Options struct {
+	Interval    time.Duration
+	Parallelism int
+	Batch       int
+	// Report receives the error of a round that failed; the worker goes on (the work is
+	// retried on the next round). Nil drops them.
+	Report func(error)
+}
+
+// Worker delivers the grant ledger of one Service through its connectors. Any number of
+// workers, in one process or in many replicas over one database, may run at once: claims
+// are leased, so each delivery attempt is made by one of them.
+type Worker struct {
+	svc   *access.Service
+	conns connector.Registry
+	opts  Options
+
+	mu     sync.Mutex
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// New returns a worker for svc that delivers through conns.
+func New(svc *access.Service, conns connector.Registry, opts Options) *Worker {
+	if opts.Interval <= 0 {
+		opts.Interval = DefaultInterval
+	}
+	if opts.Parallelism <= 0 {
+		opts.Parallelism = DefaultParallelism
+	}
+	if opts.Batch <= 0 {
+		opts.Batch = DefaultBatch
+	}
+	return &Worker{svc: svc, conns: conns, opts: opts}
+}
+
+// Start runs the worker in the background until Stop or until ctx ends: it works whenever
+// the Service signals new work and at least every Interval. Starting a started worker
+// does nothing.
+func (w *Worker) Start(ctx context.Context) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.cancel != nil {
+		return
+	}
+	ctx, w.cancel = context.WithCancel(ctx)
+	w.done = make(chan struct{})
+	go w.loop(ctx, w.done)
+}
+
+// Stop stops the worker and waits until its current round has ended; a connector call in
+// flight is canceled through its context. Stopping a stopped worker does nothing.
+func (w *Worker) Stop() {
+	w.mu.Lock()
+	cancel, done := w.cancel, w.done
+	w.cancel, w.done = nil, nil
+	w.mu.Unlock()
+	if cancel != nil {
+		cancel()
+		<-done
+	}
+}
+
+func (w *Worker) loop(ctx context.Context, done chan struct{}) {
+	defer close(done)
+	t := time.NewTicker(w.opts.Interval)
+	defer t.Stop()
+	for {
+		if err := w.RunOnce(ctx); err != nil && ctx.Err() == nil && w.opts.Report != nil {
+			w.opts.Report(err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-w.svc.Wake():
+		}
+	}
+}
+
+// RunOnce sweeps, delivers and sends mail until nothing is due. Tests call it after
+// moving the clock; the background loop calls it when woken.
+func (w *Worker) RunOnce(ctx context.Context) error {
+	for {
+		swept, err := w.svc.Sweep(ctx)
+		if err != nil {
+			return err
+		}
+		delivered, err := w.Deliver(ctx)
+		if err != nil {
+			return err
+		}
+		sent, err := w.svc.SendMail(ctx, w.opts.Batch)
+		if err != nil {
+			return err
+		}
+		if swept == 0 && delivered == 0 && sent == 0 {
+			return nil
+		}
+	}
+}
+
+// Deliver runs one round of delivery: it claims a batch of due ledger entries, asks their
+// connectors to grant or revoke, a few calls at a time and outside any transaction, and
+// records the outcomes. It returns how many entries it worked on.
+func (w *Worker) Deliver(ctx context.Context) (int, error) {
+	batch, err := w.svc.ClaimDeliveries(ctx, w.opts.Batch)
+	if err != nil || len(batch) == 0 {
+		return 0, err
+	}
+	sem := make(chan struct{}, w.opts.Parallelism)
+	var wg sync.WaitGroup
+	for i := range batch {
+		d := &batch[i]
+		conn := w.conns[d.Entry.OriginSystem]
+		if conn == nil {
+			d.Err = access.Ec(access.KindFailedPrecondition, "NoConnector",
+				"no connector delivers roles of origin system '%s'; configure one", d.Entry.OriginSystem)
+			continue
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			if d.Grant {
+				d.Result, d.Err = conn.Grant(ctx, d.Entry.Grant())
+			} else {
+				d.Result, d.Err = conn.Revoke(ctx, d.Entry.Grant())
+			}
+		}()
+	}
+	wg.Wait()
+	return len(batch), w.svc.RecordDeliveries(ctx, batch)
+}
