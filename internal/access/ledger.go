@@ -106,12 +106,24 @@ func (e *LedgerEntry) Disposable() bool {
 
 // RoleGrant is what a connector is asked to grant or revoke: a subject and a role in a
 // target system. Key identifies it; it is the same on every retry (an idempotency key).
+// Subject carries the properties by which other systems know the person (a connector
+// matches one of them to its own user attribute).
 type RoleGrant struct {
 	Key              string
 	SubjectID        string
 	OriginSystem     string
 	ResourceOriginID string
 	RoleOriginID     string
+	Subject          SubjectRef
+}
+
+// SubjectRef names a person the way target systems can find them: their Bestow id and
+// the directory properties connectors match on. A connector that lists members (drift,
+// RES-7) fills what it knows; the others stay empty.
+type SubjectRef struct {
+	ID                string
+	UserPrincipalName string
+	Mail              string
 }
 
 // DeliveryResult is a connector's answer. AlreadyDone means the target already was as

@@ -34,10 +34,28 @@ func (s *Service) kick() {
 // delivery worker asks the connector of Entry.OriginSystem to grant the role (Grant) or to
 // revoke it, sets Result or Err, and hands the batch back to RecordDeliveries.
 type Delivery struct {
-	Entry  LedgerEntry
-	Grant  bool
-	Result DeliveryResult
-	Err    error
+	Entry   LedgerEntry
+	Grant   bool
+	Subject SubjectRef // the entry's subject, for the connector (RoleGrant.Subject)
+	Result  DeliveryResult
+	Err     error
+}
+
+// RoleGrant is what the connector is asked to grant or revoke.
+func (d *Delivery) RoleGrant() RoleGrant {
+	g := d.Entry.Grant()
+	g.Subject = d.Subject
+	return g
+}
+
+// subjectRef describes a ledger entry's subject for connectors: a user (soft-deleted ones
+// too, so that their access can still be revoked), or just the id when it is gone.
+func subjectRef(ctx context.Context, tx Tx, id string) (SubjectRef, error) {
+	u, err := tx.Users().Get(ctx, id)
+	if IsKind(err, KindNotFound) {
+		return SubjectRef{ID: id}, nil
+	}
+	return SubjectRef{ID: id, UserPrincipalName: u.UserPrincipalName, Mail: u.Mail}, err
 }
 
 // ClaimDeliveries claims up to limit due ledger entries, one attempt each. A claim lasts
@@ -67,7 +85,11 @@ func (s *Service) ClaimDeliveries(ctx context.Context, limit int) ([]Delivery, e
 			if err := tx.Ledger().Put(ctx, &e); err != nil {
 				return err
 			}
-			batch = append(batch, Delivery{Entry: e, Grant: e.Wanted()})
+			d := Delivery{Entry: e, Grant: e.Wanted()}
+			if d.Subject, err = subjectRef(ctx, tx, e.SubjectID); err != nil {
+				return err
+			}
+			batch = append(batch, d)
 		}
 		return nil
 	})

@@ -151,9 +151,9 @@ func (w *Worker) Deliver(ctx context.Context) (int, error) {
 		go func() {
 			defer func() { <-sem; wg.Done() }()
 			if d.Grant {
-				d.Result, d.Err = conn.Grant(ctx, d.Entry.Grant())
+				d.Result, d.Err = conn.Grant(ctx, d.RoleGrant())
 			} else {
-				d.Result, d.Err = conn.Revoke(ctx, d.Entry.Grant())
+				d.Result, d.Err = conn.Revoke(ctx, d.RoleGrant())
 			}
 		}()
 	}
