@@ -54,7 +54,7 @@ func (c *Connector) dial(ctx context.Context) (*goldap.Conn, error) {
 		if err := conn.Bind(c.s.BindDN, pw); err != nil {
 			conn.Close()
 			if resultCode(err) == goldap.LDAPResultInvalidCredentials {
-				return nil, c.bindRefused(err)
+				return nil, c.bindRefused()
 			}
 			return nil, err
 		}
@@ -107,7 +107,7 @@ func (c *Connector) do(ctx context.Context, what string, fn func(*goldap.Conn) e
 		}
 		conn, pooled, err := c.get(ctx)
 		if err != nil {
-			return c.classify(err, "connect and bind for "+what)
+			return c.classify(err, "connect to it")
 		}
 		stop := context.AfterFunc(ctx, func() { conn.Close() })
 		err = fn(conn)

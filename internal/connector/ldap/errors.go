@@ -93,13 +93,13 @@ func (c *Connector) classify(err error, what string) error {
 	}
 	if isTransient(err) {
 		e := access.Ec(access.KindTransient, codeUnavailable,
-			"the LDAP server at %s did not answer (%s); Bestow retries later", c.s.URL, what)
+			"the LDAP server at %s is unavailable, so Bestow could not %s; it retries later", c.s.URL, what)
 		e.Err = err
 		return e
 	}
 	switch resultCode(err) {
 	case goldap.LDAPResultInvalidCredentials:
-		return c.bindRefused(err)
+		return c.bindRefused()
 	case goldap.LDAPResultInsufficientAccessRights:
 		return access.Ec(access.KindFailedPrecondition, codeRefused,
 			"the LDAP server does not allow %s to %s: grant that account write access (%s)",
@@ -111,11 +111,10 @@ func (c *Connector) classify(err error, what string) error {
 
 // bindRefused is the error of a refused bind: permanent, since retrying the same
 // credentials cannot succeed.
-func (c *Connector) bindRefused(err error) error {
-	e := access.Ec(access.KindFailedPrecondition, codeBindRefused,
+// The server's message (result 49, usually empty) adds nothing, so it is left out.
+func (c *Connector) bindRefused() error {
+	return access.Ec(access.KindFailedPrecondition, codeBindRefused,
 		"the LDAP server refused the bind of %s: check bindDN and bindPassword", c.bindName())
-	e.Err = err
-	return e
 }
 
 func (c *Connector) bindName() string {
