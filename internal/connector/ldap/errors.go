@@ -2,9 +2,12 @@ package ldap
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"syscall"
 
 	goldap "github.com/go-ldap/ldap/v3"
@@ -14,13 +17,14 @@ import (
 
 // The machine codes of the connector's errors.
 const (
-	codeUnavailable = "LdapServerUnavailable"
-	codeBindRefused = "LdapBindRefused"
-	codeNoUser      = "LdapUserNotFound"
-	codeAmbiguous   = "LdapUserAmbiguous"
-	codeNoGroup     = "LdapGroupNotFound"
-	codeLastMember  = "LdapLastMember"
-	codeRefused     = "LdapOperationRefused"
+	codeUnavailable   = "LdapServerUnavailable"
+	codeBindRefused   = "LdapBindRefused"
+	codeNoUser        = "LdapUserNotFound"
+	codeAmbiguous     = "LdapUserAmbiguous"
+	codeNoGroup       = "LdapGroupNotFound"
+	codeLastMember    = "LdapLastMember"
+	codeRefused       = "LdapOperationRefused"
+	codeUntrustedCert = "LdapUntrustedCertificate"
 )
 
 // transientCodes are the LDAP results that say "try again later" (REQ-8): busy,
@@ -91,6 +95,9 @@ func (c *Connector) classify(err error, what string) error {
 	if errors.As(err, &ae) {
 		return err
 	}
+	if untrustedCert(err) {
+		return c.certRefused(err)
+	}
 	if isTransient(err) {
 		e := access.Ec(access.KindTransient, codeUnavailable,
 			"the LDAP server at %s is unavailable, so Bestow could not %s; it retries later", c.s.URL, what)
@@ -107,6 +114,33 @@ func (c *Connector) classify(err error, what string) error {
 	}
 	return access.Ec(access.KindFailedPrecondition, codeRefused,
 		"the LDAP server refused to %s: %s", what, serverMessage(err))
+}
+
+// untrustedCert reports whether err is the failure to verify the server's certificate.
+// go-ldap's StartTLS reports it as a network error with the cause's text only, so that
+// case is recognised by its text.
+func untrustedCert(err error) bool {
+	var (
+		cv *tls.CertificateVerificationError
+		ua x509.UnknownAuthorityError
+		he x509.HostnameError
+		ci x509.CertificateInvalidError
+	)
+	if errors.As(err, &cv) || errors.As(err, &ua) || errors.As(err, &he) || errors.As(err, &ci) {
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "TLS handshake failed") && strings.Contains(msg, "x509:")
+}
+
+// certRefused is the error of an untrusted server certificate: permanent, since the
+// certificate does not change by retrying.
+func (c *Connector) certRefused(err error) error {
+	e := access.Ec(access.KindFailedPrecondition, codeUntrustedCert,
+		"the LDAP server at %s presented a certificate this host does not trust: add its CA to the system's "+
+			"trusted certificates, or, for tests only, set insecureSkipVerify", c.s.URL)
+	e.Err = err
+	return e
 }
 
 // bindRefused is the error of a refused bind: permanent, since retrying the same

@@ -41,6 +41,9 @@ func (c *Connector) unreachable(err error) error {
 	if errors.As(err, &ae) {
 		return err // a refused bind, an unreadable password file
 	}
+	if untrustedCert(err) {
+		return c.certRefused(err)
+	}
 	var dns *net.DNSError
 	hint := "check url, and that the server runs and this host can reach it"
 	if errors.As(err, &dns) {

@@ -35,6 +35,8 @@ var SchemaDir = "/etc/ldap/schema"
 // Server is a running slapd. Its fields say how to reach it; Stop and Restart control it.
 type Server struct {
 	URL      string // ldap://127.0.0.1:PORT
+	LDAPSURL string // ldaps://127.0.0.1:PORT2, with WithTLS only
+	CertPEM  []byte // the server's self-signed certificate, with WithTLS only
 	BindDN   string // the rootdn
 	Password string // the rootpw
 	BaseDN   string
@@ -42,6 +44,7 @@ type Server struct {
 	tb   testing.TB
 	dir  string
 	port int
+	tls  bool
 	cmd  *exec.Cmd
 	exit chan struct{} // closed when cmd has exited
 }
@@ -49,11 +52,18 @@ type Server struct {
 // Option adjusts the server before it starts.
 type Option func(*config)
 
-type config struct{ ldif []string }
+type config struct {
+	ldif []string
+	tls  bool
+}
 
 // WithLDIF loads entries (LDIF, as slapadd reads it) after BaseLDIF, before the server
 // starts; this is the fast way to create thousands of users.
 func WithLDIF(ldif string) Option { return func(c *config) { c.ldif = append(c.ldif, ldif) } }
+
+// WithTLS gives the server a self-signed certificate for 127.0.0.1: it offers StartTLS on
+// URL and listens for LDAPS on LDAPSURL.
+func WithTLS() Option { return func(c *config) { c.tls = true } }
 
 // Start runs a new slapd loaded with BaseLDIF and the options' entries, and stops it in
 // tb.Cleanup. It skips the test when slapd is not installed (fails it when
@@ -82,7 +92,19 @@ func Start(tb testing.TB, opts ...Option) *Server {
 	if err := os.MkdirAll(filepath.Join(dir, "db"), 0o700); err != nil {
 		tb.Fatal(err)
 	}
-	if err := os.WriteFile(s.conf(), []byte(slapdConf(dir)), 0o600); err != nil {
+	conf := slapdConf(dir)
+	if cfg.tls {
+		tlsPort, err := freePort()
+		if err != nil {
+			tb.Fatalf("ldaptest: no free port: %v", err)
+		}
+		s.LDAPSURL, s.tls = fmt.Sprintf("ldaps://127.0.0.1:%d", tlsPort), true
+		if s.CertPEM, err = writeCert(dir); err != nil {
+			tb.Fatalf("ldaptest: certificate: %v", err)
+		}
+		conf = tlsConf(dir) + conf
+	}
+	if err := os.WriteFile(s.conf(), []byte(conf), 0o600); err != nil {
 		tb.Fatal(err)
 	}
 	ldif := BaseLDIF + "\n" + strings.Join(cfg.ldif, "\n")
@@ -233,7 +255,11 @@ func (s *Server) Members(dn string) []string {
 func (s *Server) start(slapd string) {
 	s.tb.Helper()
 	var stderr bytes.Buffer
-	cmd := exec.Command(slapd, "-d", "0", "-f", s.conf(), "-h", s.URL+"/")
+	urls := s.URL + "/"
+	if s.tls {
+		urls += " " + s.LDAPSURL + "/"
+	}
+	cmd := exec.Command(slapd, "-d", "0", "-f", s.conf(), "-h", urls)
 	cmd.Stdout, cmd.Stderr = &stderr, &stderr
 	if err := cmd.Start(); err != nil {
 		s.tb.Fatalf("ldaptest: starting slapd: %v", err)

@@ -13,3 +13,10 @@ func TestStart(t *testing.T) {
 		t.Fatalf("developers members = %v, want [alice]", got)
 	}
 }
+
+func TestStartTLS(t *testing.T) {
+	s := Start(t, WithTLS())
+	if s.LDAPSURL == "" || len(s.CertPEM) == 0 {
+		t.Fatalf("WithTLS server without LDAPS: %+v", s)
+	}
+}
