@@ -185,6 +185,7 @@ func (c *Connector) pickUser(value string, es []entry) lookedUp {
 func (c *Connector) applyBatch(ctx context.Context, k batchKey, ps []pending, out []connector.Outcome) {
 	what := fmt.Sprintf("change %s of '%s'", k.attr, k.dn)
 	var todo []pending
+	var placeholder bool // the group holds the placeholder member
 	err := c.do(ctx, what, func(conn *goldap.Conn) error {
 		g, err := c.readGroup(conn, k.dn, k.attr)
 		if err != nil {
@@ -194,6 +195,7 @@ func (c *Connector) applyBatch(ctx context.Context, k batchKey, ps []pending, ou
 		for _, v := range g.GetAttributeValues(k.attr) {
 			present[c.valueKey(k.attr, v)] = true
 		}
+		placeholder = c.s.PlaceholderMember != "" && present[c.valueKey(k.attr, c.s.PlaceholderMember)]
 		todo = todo[:0]
 		for _, p := range ps {
 			key := c.valueKey(k.attr, p.value)
@@ -214,6 +216,30 @@ func (c *Connector) applyBatch(ctx context.Context, k batchKey, ps []pending, ou
 	}
 	for chunk := range slices.Chunk(todo, maxValues) {
 		c.modifyMany(ctx, k, chunk, out)
+	}
+	if k.add && placeholder {
+		c.dropPlaceholderAfter(ctx, k, ps, out)
+	}
+}
+
+// dropPlaceholderAfter removes the placeholder member once some of the adds succeeded;
+// when that fails, their outcomes carry the error, so they are retried (and, through
+// Grant's path, remove the placeholder then).
+func (c *Connector) dropPlaceholderAfter(ctx context.Context, k batchKey, added []pending, out []connector.Outcome) {
+	if !slices.ContainsFunc(added, func(p pending) bool { return out[p.i].Err == nil }) {
+		return
+	}
+	err := c.do(ctx, "remove the placeholder member of '"+k.dn+"'", func(conn *goldap.Conn) error {
+		return c.dropPlaceholder(conn, k.dn, k.attr)
+	})
+	if err == nil {
+		return
+	}
+	err = c.classify(err, "remove the placeholder member of '"+k.dn+"'")
+	for _, p := range added {
+		if out[p.i].Err == nil {
+			out[p.i] = connector.Outcome{Err: err}
+		}
 	}
 }
 

@@ -96,8 +96,9 @@ func (c *Connector) Grant(ctx context.Context, g access.RoleGrant) (access.Deliv
 // Revoke removes the subject's entry from the group's attribute for the role. A subject
 // not there, or whose entry no longer exists, is success with AlreadyDone. Removing the
 // last member of a group whose schema requires one (groupOfNames) writes the configured
-// placeholderMember in the same modify; without one it fails with a permanent
-// KindFailedPrecondition error and the member stays. Other errors are those of Grant.
+// placeholderMember in the same modify (Grant and Apply remove it again when they add a
+// member); without one it fails with a permanent KindFailedPrecondition error and the
+// member stays. Other errors are those of Grant.
 func (c *Connector) Revoke(ctx context.Context, g access.RoleGrant) (access.DeliveryResult, error) {
 	attr, err := c.roleAttribute(g.RoleOriginID)
 	if err != nil {
@@ -136,9 +137,13 @@ func (c *Connector) add(conn *goldap.Conn, dn, attr, value string) (access.Deliv
 	err := modify(conn, dn, goldap.AddAttribute, attr, []string{value})
 	switch resultCode(err) {
 	case 0:
+		if err == nil {
+			err = c.dropPlaceholder(conn, dn, attr)
+		}
 		return access.DeliveryResult{}, c.classify(err, fmt.Sprintf("add %s to %s of '%s'", value, attr, dn))
 	case goldap.LDAPResultAttributeOrValueExists:
-		return done, nil
+		// A retry after a failed removal of the placeholder lands here: remove it now.
+		return done, c.classify(c.dropPlaceholder(conn, dn, attr), "remove the placeholder member of '"+dn+"'")
 	case goldap.LDAPResultNoSuchObject:
 		return access.DeliveryResult{}, groupNotFound(dn)
 	}
@@ -183,6 +188,19 @@ func (c *Connector) removeLast(conn *goldap.Conn, dn, attr, value string, cause 
 		return access.DeliveryResult{}, c.classify(err, fmt.Sprintf("replace the last %s of '%s' by the placeholder %s", attr, dn, c.s.PlaceholderMember))
 	}
 	return access.DeliveryResult{}, nil
+}
+
+// dropPlaceholder removes the placeholder member from attr of the group dn, if it is
+// there, once the group has a real member again.
+func (c *Connector) dropPlaceholder(conn *goldap.Conn, dn, attr string) error {
+	if c.s.PlaceholderMember == "" || (attr != "member" && attr != "uniqueMember") {
+		return nil
+	}
+	err := modify(conn, dn, goldap.DeleteAttribute, attr, []string{c.s.PlaceholderMember})
+	if resultCode(err) == goldap.LDAPResultNoSuchAttribute {
+		return nil
+	}
+	return err
 }
 
 // modify applies one change (add or delete of values) to one attribute of dn.

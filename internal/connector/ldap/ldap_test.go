@@ -185,6 +185,20 @@ func TestRevokeLastMember(t *testing.T) {
 	if m, err := c.Members(ctx, ldaptest.GroupDN("finance"), connector.RoleMember); err != nil || len(m) != 0 {
 		t.Fatalf("Members of a group holding only the placeholder = %v, %v; want none", m, err)
 	}
+
+	// A real member replaces the placeholder, through Grant and through Apply.
+	if _, err := c.Grant(ctx, g); err != nil {
+		t.Fatal(err)
+	}
+	wantMembers(t, srv, "finance", ldaptest.UserDN("bob"))
+	if _, err := c.Revoke(ctx, g); err != nil {
+		t.Fatal(err)
+	}
+	out := c.Apply(ctx, []connector.Change{{Grant: grant("finance", "carol@bestow.test"), Add: true}})
+	if out[0].Err != nil {
+		t.Fatal(out[0].Err)
+	}
+	wantMembers(t, srv, "finance", ldaptest.UserDN("carol"))
 }
 
 func TestWrongPassword(t *testing.T) { // REQ-8: a refused bind is permanent
