@@ -372,7 +372,7 @@ description: erin@corp.bestow.test
 	}
 }
 
-func TestPosixGroup(t *testing.T) {
+func TestPosixGroup(t *testing.T) { // ASG-6 (Members of a memberUid group)
 	srv := ldaptest.Start(t)
 	c := newConnector(t, srv, func(s *ldap.Settings) { s.MemberAttribute = "memberUid" })
 	ctx := context.Background()
