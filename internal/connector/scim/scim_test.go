@@ -354,7 +354,9 @@ func TestApply(t *testing.T) { // REQ-8: a failing change in a batch leaves the 
 	gb := srv.AddGroup("B")
 
 	var changes []connector.Change
-	add := func(gid, name string, add bool) { changes = append(changes, connector.Change{Grant: grant(gid, name), Add: add}) }
+	add := func(gid, name string, add bool) {
+		changes = append(changes, connector.Change{Grant: grant(gid, name), Add: add})
+	}
 	for i := 2; i < 150; i++ { // 148 adds to A: two PATCH requests
 		add(ga, fmt.Sprintf("u%03d", i), true)
 	}
