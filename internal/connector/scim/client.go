@@ -86,6 +86,10 @@ func (c *Connector) transportError(ctx context.Context, method, path string, err
 		host = u.Host
 	}
 	var ue *url.Error
+	if errors.Is(ctx.Err(), context.Canceled) {
+		return &access.Error{Kind: access.KindTransient, Code: "ScimCanceled",
+			Msg: fmt.Sprintf("the request %s %s to the SCIM server at %s was canceled", method, path, host), Err: err}
+	}
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) || (errors.As(err, &ue) && ue.Timeout()) {
 		return &access.Error{Kind: access.KindTransient, Code: "ScimTimeout",
 			Msg: fmt.Sprintf("the SCIM server at %s did not answer %s %s within %s", host, method, path, c.timeout), Err: err}

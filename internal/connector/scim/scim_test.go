@@ -479,3 +479,11 @@ func TestSettings(t *testing.T) {
 		t.Fatalf("New with a missing tokenFile: got %v", err)
 	}
 }
+
+func TestCanceled(t *testing.T) { // REQ-8: a canceled request is retried later
+	srv := scimtest.Start(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := newConnector(t, srv).Grant(ctx, grant("g", "ann@example.com"))
+	wantErr(t, err, access.KindTransient, "was canceled")
+}
