@@ -13,6 +13,7 @@ import (
 
 	"github.com/bestowhq/bestow/internal/access"
 	"github.com/bestowhq/bestow/internal/connector"
+	"github.com/bestowhq/bestow/internal/connector/configured"
 	"github.com/bestowhq/bestow/internal/connector/directory"
 	"github.com/bestowhq/bestow/internal/postgres"
 	"github.com/bestowhq/bestow/internal/sqlite"
@@ -76,11 +77,14 @@ func openService(cmd *cobra.Command) (*access.Service, func(), error) {
 	return svc, func() { store.Close() }, nil
 }
 
-// connectors returns the connectors that deliver roles: today the built-in directory.
-func connectors(store access.Store) connector.Registry {
-	conns := connector.Registry{}
-	directory.New(store, nil, nil).Register(conns)
-	return conns
+// connectorSet returns the server's connectors, the built-in directory's and those
+// configured as data, and makes them the service's view of the targets.
+func connectorSet(svc *access.Service) *configured.Set {
+	builtin := connector.Registry{}
+	directory.New(svc.Store(), nil, nil).Register(builtin)
+	set := configured.New(builtin, connectorTypes(), svc.Connector)
+	svc.SetTargets(set)
+	return set
 }
 
 func newMigrate() *cobra.Command {

@@ -48,6 +48,8 @@ func newServe() *cobra.Command {
 				return err
 			}
 			defer done()
+			conns := connectorSet(svc)
+			defer conns.Close()
 			if mailer != nil {
 				svc.SetMailer(mailer)
 			} else {
@@ -121,8 +123,12 @@ func newServe() *cobra.Command {
 			interval, _ := cmd.Flags().GetDuration("worker-interval")
 			lease, _ := cmd.Flags().GetDuration("delivery-lease")
 			svc.SetLease(lease)
-			worker := delivery.New(svc, connectors(svc.Store()), delivery.Options{Interval: interval,
-				Report: func(err error) { log.Error("worker", "err", err) }})
+			opts, err := configureDelivery(cmd, svc)
+			if err != nil {
+				return err
+			}
+			opts.Interval, opts.Report = interval, func(err error) { log.Error("worker", "err", err) }
+			worker := delivery.New(svc, conns, opts)
 			worker.Start(context.Background())
 			defer worker.Stop()
 			errc := make(chan error, 1)
@@ -167,6 +173,7 @@ func newServe() *cobra.Command {
 	cmd.Flags().Int("failed-auth-limit", envInt("BESTOW_FAILED_AUTH_LIMIT", graphapi.DefaultLimits.FailedBurst),
 		"failed authentications an address may make per minute before it gets 429; 0 turns it off (env BESTOW_FAILED_AUTH_LIMIT)")
 	addMailFlags(cmd)
+	deliveryFlags(cmd)
 	return cmd
 }
 

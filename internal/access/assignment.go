@@ -99,6 +99,7 @@ const (
 	RoleDelivered  = "delivered"
 	RoleDelivering = "delivering"
 	RoleFailed     = "failed"
+	RoleDrifted    = "drifted" // removed from the target outside Bestow (ASG-6)
 )
 
 // roleState says where one role of an active assignment stands.
@@ -108,6 +109,8 @@ func roleState(e LedgerEntry) string {
 		return RoleDelivered
 	case e.Failed:
 		return RoleFailed
+	case e.Drifted != nil && !e.Pending():
+		return RoleDrifted
 	}
 	return RoleDelivering
 }
@@ -121,7 +124,7 @@ func deliveryState(states []string) string {
 		switch s {
 		case RoleDelivered:
 			ok++
-		case RoleFailed:
+		case RoleFailed, RoleDrifted:
 			failed++
 		default:
 			busy++

@@ -65,6 +65,7 @@ const (
 	AuditRoleAssignment        = "roleAssignment"
 	AuditToken                 = "token" // recorded without the token's hash
 	AuditSettings              = "settings"
+	AuditConnector             = "connector" // recorded without its secrets
 )
 
 // AuditObjectTypes lists the object types of audit entries.
@@ -72,7 +73,7 @@ var AuditObjectTypes = []string{AuditUser, AuditGroup, AuditGroupMember, AuditGr
 	AuditAppRoleAssignment, AuditSite, AuditSiteRoleAssignment, AuditConnectedOrganization, AuditCatalog,
 	AuditResource, AuditResourceRequest, AuditPackage, AuditRoleScope, AuditIncompatiblePackage,
 	AuditIncompatibleGroup, AuditPolicy, AuditRequest, AuditAssignment, AuditRoleAssignment, AuditToken,
-	AuditSettings}
+	AuditSettings, AuditConnector}
 
 // AuditQuery selects audit entries: every set field must match. Since is inclusive,
 // Until exclusive. Entries come ordered by time, then id; Offset skips, Limit (when > 0)

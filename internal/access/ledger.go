@@ -36,6 +36,15 @@ type LedgerEntry struct {
 	FirstFailure *time.Time `json:"firstFailure,omitempty"`
 	Due          *time.Time `json:"due,omitempty"` // next attempt (or end of a claim's lease)
 	Modified     time.Time  `json:"modifiedDateTime"`
+	// Reapply asks for a delivered role to be granted again (ASG-3, reprocess): the
+	// target may have lost it behind Bestow's back. Its answer "already present" then
+	// means the role was in place, not that the subject held it before Bestow.
+	Reapply bool `json:"reapply,omitempty"`
+	// Drifted is when Bestow found the role removed from the target outside Bestow
+	// (ASG-6), with what it found in DriftNote. A drifted role is not granted again by
+	// itself: a reprocess or a new assignment repairs it.
+	Drifted   *time.Time `json:"drifted,omitempty"`
+	DriftNote string     `json:"driftNote,omitempty"`
 }
 
 // LedgerID is the id of the ledger entry for a subject and a role in a target system. It
@@ -43,6 +52,12 @@ type LedgerEntry struct {
 // one entry.
 func LedgerID(subjectID, originSystem, resourceOriginID, roleOriginID string) string {
 	return originSystem + "|" + resourceOriginID + "|" + roleOriginID + "|" + subjectID
+}
+
+// RoleKey is the value of KeyRole for the ledger entries of one resource role of a target
+// system: LedgerID without the subject.
+func RoleKey(originSystem, resourceOriginID, roleOriginID string) string {
+	return originSystem + "|" + resourceOriginID + "|" + roleOriginID
 }
 
 // Wanted reports whether some assignment wants the role present.
@@ -53,7 +68,7 @@ func (e *LedgerEntry) Wanted() bool { return len(e.Sources) > 0 }
 // subject held before Bestow (RES-7) is never revoked.
 func (e *LedgerEntry) Pending() bool {
 	if e.Wanted() {
-		return !e.Present
+		return e.Reapply || !e.Present && e.Drifted == nil
 	}
 	return e.Present && !e.PreExisting
 }
@@ -68,8 +83,42 @@ func (e *LedgerEntry) Grant() RoleGrant {
 func (e *LedgerEntry) addSource(assignmentID string, now time.Time) {
 	if indexOf(e.Sources, assignmentID) < 0 {
 		e.Sources = append(e.Sources, assignmentID)
+		e.Drifted, e.DriftNote = nil, "" // a new assignment delivers the role again
 	}
 	e.reschedule(now)
+}
+
+// retryNow makes a role whose delivery stopped (Failed) due again, with fresh retries
+// (REQ-7).
+func (e *LedgerEntry) retryNow(now time.Time) {
+	if !e.Failed {
+		return
+	}
+	e.Failed, e.Attempts, e.FirstFailure, e.Due, e.Modified = false, 0, nil, &now, now
+}
+
+// reapply asks for a wanted role to be delivered again (ASG-3): a failed one is retried,
+// a delivered or drifted one granted again. It reports whether there was anything to do.
+func (e *LedgerEntry) reapply(now time.Time) bool {
+	if !e.Wanted() {
+		return false
+	}
+	if e.Failed {
+		e.retryNow(now)
+		return true
+	}
+	e.Reapply, e.Attempts, e.Due, e.Modified = true, 0, &now, now
+	return true
+}
+
+// drift records that the target lost the role outside Bestow (ASG-6); it reports whether
+// that changes anything (the role was wanted and delivered).
+func (e *LedgerEntry) drift(note string, now time.Time) bool {
+	if !e.Wanted() || !e.Present {
+		return false
+	}
+	e.Present, e.Reapply, e.Drifted, e.DriftNote, e.Due, e.Modified = false, false, &now, note, nil, now
+	return true
 }
 
 // dropSource records that an assignment no longer wants the role. The role is revoked
@@ -169,8 +218,11 @@ func permanent(err error) bool {
 func (e *LedgerEntry) applyResult(grant bool, res DeliveryResult, err error, firstAttempt bool, now time.Time, rp RetryPolicy) {
 	e.Modified = now
 	if err == nil {
-		if grant && res.AlreadyDone && firstAttempt && !e.Present {
+		if grant && res.AlreadyDone && firstAttempt && !e.Present && !e.Reapply && e.Drifted == nil {
 			e.PreExisting = true
+		}
+		if grant {
+			e.Reapply, e.Drifted, e.DriftNote = false, nil, ""
 		}
 		if !grant {
 			e.PreExisting = false

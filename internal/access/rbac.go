@@ -149,6 +149,7 @@ const (
 	ActManageAssignments  Action = "assignment.manage"
 	ActReadAssignments    Action = "assignment.read"
 	ActReadAudit          Action = "audit.read"
+	ActManageConnectors   Action = "connectors.manage"
 )
 
 var actionText = map[Action]string{
@@ -169,6 +170,7 @@ var actionText = map[Action]string{
 	ActManageAssignments:  "assign, remove, cancel or reprocess assignments and requests",
 	ActReadAssignments:    "read assignments and requests",
 	ActReadAudit:          "read the audit log",
+	ActManageConnectors:   "create, change, test or delete connectors to other systems",
 }
 
 // Actions lists every action, for documentation and the troubleshooter.
@@ -191,10 +193,12 @@ func (a Action) Valid() bool { _, ok := actionText[a]; return ok }
 var allows = map[string][]Action{
 	RoleGlobalAdmin: {ActReadDirectory, ActManageDirectory, ActManageTenantRoles, ActManageCatalogRoles, ActManageConnOrgs,
 		ActManageSettings, ActCreateCatalog, ActReadCatalog, ActManageCatalog, ActCreatePackage, ActReadPackage,
-		ActManagePackage, ActManagePolicy, ActCreateAutoPolicy, ActManageAssignments, ActReadAssignments, ActReadAudit},
+		ActManagePackage, ActManagePolicy, ActCreateAutoPolicy, ActManageAssignments, ActReadAssignments, ActReadAudit,
+		ActManageConnectors},
 	RoleGovernanceAdmin: {ActReadDirectory, ActManageTenantRoles, ActManageCatalogRoles, ActManageConnOrgs,
 		ActManageSettings, ActCreateCatalog, ActReadCatalog, ActManageCatalog, ActCreatePackage, ActReadPackage,
-		ActManagePackage, ActManagePolicy, ActCreateAutoPolicy, ActManageAssignments, ActReadAssignments, ActReadAudit},
+		ActManagePackage, ActManagePolicy, ActCreateAutoPolicy, ActManageAssignments, ActReadAssignments, ActReadAudit,
+		ActManageConnectors},
 	RoleUserAdmin: {ActReadDirectory, ActManageDirectory, ActManageCatalogRoles, ActManageConnOrgs,
 		ActManageSettings, ActCreateCatalog, ActReadCatalog, ActManageCatalog, ActCreatePackage, ActReadPackage,
 		ActManagePackage, ActManagePolicy, ActManageAssignments, ActReadAssignments},

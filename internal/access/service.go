@@ -11,13 +11,15 @@ import (
 // actor, validates input with the pure rules of this package and persists the result in
 // one transaction.
 type Service struct {
-	store  Store
-	clock  Clock
-	ids    IDs
-	retry  RetryPolicy
-	lease  time.Duration
-	mailer Mailer
-	wake   chan struct{}
+	store           Store
+	clock           Clock
+	ids             IDs
+	retry           RetryPolicy
+	lease           time.Duration
+	mailer          Mailer
+	targets         Targets
+	reprocessWindow time.Duration
+	wake            chan struct{}
 }
 
 // NewService returns a Service over store. clock and ids may be nil for the real ones.

@@ -2,6 +2,7 @@ package access
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 )
@@ -181,10 +182,16 @@ func (s *Service) AddRelation(ctx context.Context, who Actor, groupID string, re
 // RemoveRelation removes a member or owner from a group.
 func (s *Service) RemoveRelation(ctx context.Context, who Actor, groupID string, rel Relation, objectID string) error {
 	return s.write(ctx, who, func(tx *op) error {
-		if _, err := manageableGroup(ctx, tx, groupID, "remove "+string(rel)+"s from"); err != nil {
+		g, err := manageableGroup(ctx, tx, groupID, "remove "+string(rel)+"s from")
+		if err != nil {
 			return err
 		}
-		return tx.Unrelate(ctx, groupID, rel, objectID)
+		if err := tx.Unrelate(ctx, groupID, rel, objectID); err != nil {
+			return err
+		}
+		role := map[Relation]string{RelMember: "Member", RelOwner: "Owner"}[rel]
+		return s.driftRemoved(ctx, tx, OriginGroup, groupID, role+"_"+groupID, objectID,
+			fmt.Sprintf("removed as %s of group '%s'", strings.ToLower(role), g.DisplayName))
 	})
 }
 

@@ -2,6 +2,7 @@ package access
 
 import (
 	"context"
+	"slices"
 	"strings"
 )
 
@@ -12,6 +13,10 @@ type ResourceChange struct {
 	OriginSystem string
 	OriginID     string
 	ResourceID   string // alternative to the origin, for adminRemove and adminUpdate
+
+	// described is a connector's own description of the resource (origin systems other
+	// than the built-in directory's), asked for before the change's transaction.
+	described *TargetResource
 }
 
 var originSystems = []string{OriginGroup, OriginApplication, OriginSite}
@@ -23,6 +28,9 @@ var originSystems = []string{OriginGroup, OriginApplication, OriginSite}
 func (s *Service) RequestResource(ctx context.Context, who Actor, in ResourceChange) (ResourceRequest, Resource, error) {
 	var req ResourceRequest
 	var res Resource
+	if err := s.describeExternal(ctx, who, &in); err != nil {
+		return req, res, err
+	}
 	err := s.write(ctx, who, func(tx *op) error {
 		if in.CatalogID == "" {
 			if err := tx.authorizeAnywhere(ActManageCatalog); err != nil {
@@ -120,7 +128,45 @@ func resolveOrigin(ctx context.Context, tx *op, in ResourceChange) (ResourceOrig
 		}
 		return ResourceOrigin{}, notFound("site", in.OriginID)
 	}
-	return ResourceOrigin{}, Ec(KindInvalid, "InvalidEnumValue", "resource.originSystem '%s' is not supported; use %s", in.OriginSystem, strings.Join(originSystems, ", "))
+	if d := in.described; d != nil {
+		if _, err := tx.Connectors().Get(ctx, in.OriginSystem); err != nil { // deleted meanwhile
+			return ResourceOrigin{}, err
+		}
+		o := ResourceOrigin{System: in.OriginSystem, ID: d.OriginID, DisplayName: d.DisplayName, Description: d.Description}
+		for _, r := range d.Roles {
+			o.Roles = append(o.Roles, ResourceRole{DisplayName: r.DisplayName, Description: r.Description, OriginID: r.OriginID})
+		}
+		return o, nil
+	}
+	return ResourceOrigin{}, Ec(KindInvalid, "InvalidEnumValue", "resource.originSystem '%s' is not supported; use %s or a configured connector", in.OriginSystem, strings.Join(originSystems, ", "))
+}
+
+// describeExternal fills in.described when the change adds or refreshes a resource of a
+// configured connector: the connector describes it, outside any transaction.
+func (s *Service) describeExternal(ctx context.Context, who Actor, in *ResourceChange) error {
+	if in.RequestType != ResourceAdminAdd && in.RequestType != ResourceAdminUpdate || in.CatalogID == "" {
+		return nil
+	}
+	if in.RequestType == ResourceAdminUpdate && in.ResourceID != "" {
+		err := s.read(ctx, who, func(tx *op) error {
+			c, err := catalogAs(ctx, tx, ActManageCatalog, in.CatalogID)
+			if err != nil {
+				return err
+			}
+			r, err := findResource(ctx, tx, c, *in)
+			in.OriginSystem, in.OriginID = r.OriginSystem, r.OriginID
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if in.OriginSystem == "" || slices.Contains(originSystems, in.OriginSystem) {
+		return nil
+	}
+	d, err := s.describeTarget(ctx, who, *in)
+	in.described = d
+	return err
 }
 
 func (who Actor) hasTenantRoleFor(a Action) bool {
@@ -184,7 +230,7 @@ func (s *Service) refreshResource(ctx context.Context, tx *op, c Catalog, in Res
 	if err != nil {
 		return Resource{}, err
 	}
-	o, err := resolveOrigin(ctx, tx, ResourceChange{OriginSystem: prev.OriginSystem, OriginID: prev.OriginID})
+	o, err := resolveOrigin(ctx, tx, ResourceChange{OriginSystem: prev.OriginSystem, OriginID: prev.OriginID, described: in.described})
 	if err != nil {
 		return Resource{}, err
 	}

@@ -46,6 +46,7 @@ const (
 	KeyPolicy    = "policy"    // assignments: the assignment policy
 	KeyActive    = "active"    // assignments: "1" while active, "0" once expired
 	KeyDue       = "due"       // requests, assignments, ledger, messages: DueKey of when work is due
+	KeyRole      = "role"      // ledger: RoleKey of the entry's resource role
 )
 
 // DueKey is the indexed form of a due time: milliseconds since the epoch, zero-padded, so
@@ -113,6 +114,7 @@ type Tx interface {
 	Assignments() Collection[Assignment]
 	Ledger() Collection[LedgerEntry]
 	Messages() Collection[Message]
+	Connectors() Collection[ConnectorConfig]
 
 	// Relate records that object is a member or owner of group; Conflict if it already is.
 	Relate(ctx context.Context, groupID string, rel Relation, objectID string) error

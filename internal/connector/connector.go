@@ -8,7 +8,10 @@
 package connector
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"strings"
 
 	"github.com/bestowhq/bestow/internal/access"
 )
@@ -23,10 +26,30 @@ type Connector interface {
 	Revoke(ctx context.Context, g access.RoleGrant) (access.DeliveryResult, error)
 }
 
-// Registry maps an origin system (the originSystem of a catalog resource: AadGroup,
-// AadApplication, SharePointOnline, or a configured connector's id) to the connector that
-// delivers its roles.
+// Source finds the connector that delivers the roles of an origin system (the
+// originSystem of a catalog resource: AadGroup, AadApplication, SharePointOnline, or a
+// configured connector's id). An origin system nobody delivers gives NoConnector's error.
+type Source interface {
+	Lookup(ctx context.Context, originSystem string) (Connector, error)
+}
+
+// Registry is a fixed Source: a map from origin systems to connectors.
 type Registry map[string]Connector
+
+// Lookup implements Source.
+func (r Registry) Lookup(_ context.Context, originSystem string) (Connector, error) {
+	if c, ok := r[originSystem]; ok {
+		return c, nil
+	}
+	return nil, NoConnector(originSystem)
+}
+
+// NoConnector is the error for an origin system no connector delivers: permanent, since
+// retrying does not help until someone configures one.
+func NoConnector(originSystem string) error {
+	return access.Ec(access.KindFailedPrecondition, "NoConnector",
+		"no connector delivers roles of origin system '%s'; configure one", originSystem)
+}
 
 // The optional capabilities. The worker, the reconcile and the catalog screens find them
 // with a type assertion; a connector offers what its target can do.
@@ -46,20 +69,11 @@ type ResourceSource interface {
 
 // Resource is a group (or other object) of a target system, as a catalog resource: its
 // originId is how the target names it and never changes while it exists.
-type Resource struct {
-	OriginID    string
-	DisplayName string
-	Description string
-	Roles       []Role
-}
+type Resource = access.TargetResource
 
 // Role is a role of a Resource that a package can grant; its OriginID is what the
 // connector receives back as RoleGrant.RoleOriginID.
-type Role struct {
-	OriginID    string
-	DisplayName string
-	Description string
-}
+type Role = access.TargetRole
 
 // The roles of a group, as connectors of groups name them.
 const (
@@ -98,4 +112,28 @@ type Outcome struct {
 // refused bind or an unreachable host each return an error that says what is wrong.
 type Tester interface {
 	Test(ctx context.Context) error
+}
+
+// DecodeSettings fills settings (a pointer to a connector type's settings struct with JSON tags)
+// from a configured connector's settings and secrets. A setting the struct does not know
+// is an error that names it.
+func DecodeSettings(cfg access.ConnectorConfig, settings any) error {
+	all := map[string]any{}
+	for k, v := range cfg.Settings {
+		all[k] = v
+	}
+	for k, v := range cfg.Secrets {
+		all[k] = v
+	}
+	doc, err := json.Marshal(all)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(settings); err != nil {
+		msg := strings.TrimPrefix(err.Error(), "json: ")
+		return access.Ec(access.KindInvalid, "InvalidSettings", "settings of connector '%s' (%s): %s", cfg.ID, cfg.Type, msg)
+	}
+	return nil
 }

@@ -23,6 +23,8 @@ const (
 	DefaultParallelism = 4
 	// DefaultBatch is how many ledger entries (or messages) one round claims.
 	DefaultBatch = 100
+	// DefaultReconcileEvery is how often the worker reconciles the connectors (ASG-6).
+	DefaultReconcileEvery = time.Hour
 )
 
 // Options tune a Worker; zero values take the defaults.
@@ -30,6 +32,8 @@ type Options struct {
 	Interval    time.Duration
 	Parallelism int
 	Batch       int
+	// ReconcileEvery is how often every connector is reconciled; negative never.
+	ReconcileEvery time.Duration
 	// Report receives the error of a round that failed; the worker goes on (the work is
 	// retried on the next round). Nil drops them.
 	Report func(error)
@@ -40,7 +44,7 @@ type Options struct {
 // are leased, so each delivery attempt is made by one of them.
 type Worker struct {
 	svc   *access.Service
-	conns connector.Registry
+	conns connector.Source
 	opts  Options
 
 	mu     sync.Mutex
@@ -48,8 +52,8 @@ type Worker struct {
 	done   chan struct{}
 }
 
-// New returns a worker for svc that delivers through conns.
-func New(svc *access.Service, conns connector.Registry, opts Options) *Worker {
+// New returns a worker for svc that delivers through the connectors conns finds.
+func New(svc *access.Service, conns connector.Source, opts Options) *Worker {
 	if opts.Interval <= 0 {
 		opts.Interval = DefaultInterval
 	}
@@ -58,6 +62,9 @@ func New(svc *access.Service, conns connector.Registry, opts Options) *Worker {
 	}
 	if opts.Batch <= 0 {
 		opts.Batch = DefaultBatch
+	}
+	if opts.ReconcileEvery == 0 {
+		opts.ReconcileEvery = DefaultReconcileEvery
 	}
 	return &Worker{svc: svc, conns: conns, opts: opts}
 }
@@ -93,9 +100,16 @@ func (w *Worker) loop(ctx context.Context, done chan struct{}) {
 	defer close(done)
 	t := time.NewTicker(w.opts.Interval)
 	defer t.Stop()
+	var reconciled time.Time
 	for {
 		if err := w.RunOnce(ctx); err != nil && ctx.Err() == nil && w.opts.Report != nil {
 			w.opts.Report(err)
+		}
+		if w.opts.ReconcileEvery > 0 && time.Since(reconciled) >= w.opts.ReconcileEvery {
+			reconciled = time.Now()
+			if _, err := w.svc.ReconcileAll(ctx); err != nil && ctx.Err() == nil && w.opts.Report != nil {
+				w.opts.Report(err)
+			}
 		}
 		select {
 		case <-ctx.Done():
@@ -138,13 +152,16 @@ func (w *Worker) Deliver(ctx context.Context) (int, error) {
 	}
 	sem := make(chan struct{}, w.opts.Parallelism)
 	var wg sync.WaitGroup
+	conns := map[string]connector.Connector{} // looked up once per round and system
 	for i := range batch {
 		d := &batch[i]
-		conn := w.conns[d.Entry.OriginSystem]
-		if conn == nil {
-			d.Err = access.Ec(access.KindFailedPrecondition, "NoConnector",
-				"no connector delivers roles of origin system '%s'; configure one", d.Entry.OriginSystem)
-			continue
+		system := d.Entry.OriginSystem
+		conn, ok := conns[system]
+		if !ok {
+			if conn, d.Err = w.conns.Lookup(ctx, system); d.Err != nil {
+				continue // not remembered: the next delivery of the system looks again
+			}
+			conns[system] = conn
 		}
 		wg.Add(1)
 		sem <- struct{}{}

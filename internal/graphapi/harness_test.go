@@ -13,7 +13,10 @@ import (
 
 	"github.com/bestowhq/bestow/internal/access"
 	"github.com/bestowhq/bestow/internal/connector"
+	"github.com/bestowhq/bestow/internal/connector/configured"
 	"github.com/bestowhq/bestow/internal/connector/directory"
+	"github.com/bestowhq/bestow/internal/connector/ldap"
+	"github.com/bestowhq/bestow/internal/connector/scim"
 	"github.com/bestowhq/bestow/internal/delivery"
 	"github.com/bestowhq/bestow/internal/graphapi"
 	"github.com/bestowhq/bestow/internal/postgres/pgtest"
@@ -59,8 +62,11 @@ func bootstrapped(t *testing.T, store access.Store) (*access.Service, access.Use
 func newHarness(t *testing.T, store access.Store) *harness {
 	t.Helper()
 	svc, u, tok := bootstrapped(t, store)
-	conns := connector.Registry{}
-	directory.New(store, nil, nil).Register(conns)
+	builtin := connector.Registry{}
+	directory.New(store, nil, nil).Register(builtin)
+	conns := configured.New(builtin, map[string]configured.Factory{access.ConnectorLDAP: ldap.FromConfig, access.ConnectorSCIM: scim.FromConfig}, svc.Connector)
+	svc.SetTargets(conns)
+	t.Cleanup(conns.Close)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	api := graphapi.New(svc, log, nil)
 	api.SetLimits(graphapi.Limits{}) // tests send bursts; TestRateLimits turns them on

@@ -114,6 +114,8 @@ func (a *API) routeTable() []route {
 	all = append(all, a.requestRoutes()...)
 	all = append(all, a.adminRoutes()...)
 	all = append(all, a.callRoutes()...)
+	all = append(all, a.connectorRoutes()...)
+	all = append(all, a.reprocessRoutes()...)
 	return all
 }
 

@@ -1,6 +1,7 @@
 package graphapi_test
 
 import (
+	"net/http"
 	"strings"
 	"testing"
 
@@ -93,6 +94,9 @@ func newWalkWorld(t *testing.T, h *harness) walkWorld {
 		w.ids[seg] = id
 	}
 	w.ids["resourceEnvironments"] = h.must(h.admin, "GET", em+"/resourceEnvironments", nil, 200).list()[0]["id"].(string)
+	// A connector whose target is nowhere: its settings are checked, it is never reached.
+	w.ids["connectors"] = h.must(h.admin, "POST", "/bestow/v1/connectors", map[string]any{"id": "walk-ldap", "type": "ldap",
+		"displayName": "Walk LDAP", "settings": map[string]any{"url": "ldap://127.0.0.1:1", "baseDN": "dc=walk,dc=test", "timeout": "200ms"}}, 201).str("id")
 	w.stage, w.rid, w.ref = stages[0]["id"].(string), resID, annID
 	return w
 }
@@ -219,7 +223,11 @@ func TestEveryRouteAuthorizes(t *testing.T) {
 			if ep.Method != "GET" || !strings.Contains(ep.Pattern, "{") {
 				continue
 			}
-			if r := h.call(h.admin, "GET", w.fill(ep.Pattern), nil); r.status != 200 {
+			r := h.call(h.admin, "GET", w.fill(ep.Pattern), nil)
+			if ep.Pattern == "/bestow/v1/connectors/{id}/groups" && r.status == http.StatusServiceUnavailable {
+				continue // it reaches the connector's target, which the walk's world does not have
+			}
+			if r.status != 200 {
 				t.Errorf("the walk's world lacks an object for %s: the administrator gets %d: %.200s", ep.Pattern, r.status, r.raw)
 			}
 		}

@@ -64,6 +64,13 @@ func indexApprovers(ctx context.Context, tx *sql.Tx, r *access.Request) error {
 	return nil
 }
 
+// indexRole fills the role_key column of a ledger entry saved before it existed.
+func indexRole(ctx context.Context, tx *sql.Tx, e *access.LedgerEntry) error {
+	_, err := tx.ExecContext(ctx, `UPDATE ledger SET role_key = $1 WHERE id = $2`,
+		access.RoleKey(e.OriginSystem, e.ResourceOriginID, e.RoleOriginID), e.ID)
+	return err
+}
+
 // reindex runs index for every object of t: the backfill of an index table added by a
 // migration, for the objects saved before it. It reads a thousand objects at a time, so
 // a large table needs no more memory than a small one.

@@ -13,8 +13,9 @@ import (
 // backfills are the steps of a migration that need the domain's own logic: each runs in
 // its migration's transaction, after its statements.
 var backfills = map[int]func(context.Context, *sql.Tx) error{
-	7: reindex(policies, indexAudiences),
-	8: reindex(requests, indexApprovers),
+	7:  reindex(policies, indexAudiences),
+	8:  reindex(requests, indexApprovers),
+	10: reindex(ledger, indexRole),
 }
 
 // Migrate applies the dialect's migrations that db has not seen yet, each in its own

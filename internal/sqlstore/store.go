@@ -112,3 +112,6 @@ func (x *txn) Requests() access.Collection[access.Request]       { return bind(r
 func (x *txn) Assignments() access.Collection[access.Assignment] { return bind(assignments, x) }
 func (x *txn) Ledger() access.Collection[access.LedgerEntry]     { return bind(ledger, x) }
 func (x *txn) Messages() access.Collection[access.Message]       { return bind(messages, x) }
+func (x *txn) Connectors() access.Collection[access.ConnectorConfig] {
+	return bind(connectors, x)
+}

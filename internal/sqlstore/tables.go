@@ -174,10 +174,12 @@ var (
 	}
 	ledger = &table[access.LedgerEntry, *access.LedgerEntry]{
 		name: "ledger", what: "ledger entry",
-		id:     func(e *access.LedgerEntry) string { return e.ID },
-		cols:   []string{"subject_id", "due"},
-		values: func(e *access.LedgerEntry) []any { return []any{e.SubjectID, dueValue(e.Due)} },
-		keys:   map[string]string{access.KeyTarget: "subject_id", access.KeyDue: "due"},
+		id:   func(e *access.LedgerEntry) string { return e.ID },
+		cols: []string{"subject_id", "due", "role_key"},
+		values: func(e *access.LedgerEntry) []any {
+			return []any{e.SubjectID, dueValue(e.Due), access.RoleKey(e.OriginSystem, e.ResourceOriginID, e.RoleOriginID)}
+		},
+		keys: map[string]string{access.KeyTarget: "subject_id", access.KeyDue: "due", access.KeyRole: "role_key"},
 	}
 	messages = &table[access.Message, *access.Message]{
 		name: "messages", what: "message",
@@ -185,6 +187,10 @@ var (
 		cols:   []string{"state", "due"},
 		values: func(m *access.Message) []any { return []any{m.State, dueValue(m.Due)} },
 		keys:   map[string]string{access.KeyState: "state", access.KeyDue: "due"},
+	}
+	connectors = &table[access.ConnectorConfig, *access.ConnectorConfig]{
+		name: "connectors", what: "connector", audit: access.AuditConnector, redact: []string{"secrets"},
+		id: func(c *access.ConnectorConfig) string { return c.ID },
 	}
 	settings = &table[access.Settings, *access.Settings]{
 		name: "settings", what: "settings", audit: access.AuditSettings,

@@ -22,6 +22,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Store", func(t *testing.T) { runStore(t, open) })
 	t.Run("Rules", func(t *testing.T) { runRules(t, open) })
 	t.Run("Lifecycle", func(t *testing.T) { runLifecycle(t, open) })
+	t.Run("Reprocess", func(t *testing.T) { runReprocess(t, open) })
 	t.Run("Audit", func(t *testing.T) { runAudit(t, open) })
 }
 

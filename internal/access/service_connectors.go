@@ -1,0 +1,237 @@
+package access
+
+import (
+	"context"
+	"strings"
+)
+
+// SetTargets sets how the Service reaches the systems of configured connectors (to check
+// their settings, test them, list and describe their groups). Without it connectors can
+// be neither created nor used.
+func (s *Service) SetTargets(t Targets) { s.targets = t }
+
+func (s *Service) reach() (Targets, error) {
+	if s.targets == nil {
+		return nil, Ec(KindFailedPrecondition, "ConnectorsUnavailable", "this server was started without connector support")
+	}
+	return s.targets, nil
+}
+
+func connectorsOf(tx Tx) Collection[ConnectorConfig] { return tx.Connectors() }
+
+// CreateConnector adds a connector (Global and Identity Governance administrators). The
+// secret settings (bindPassword, token) are kept apart and never returned.
+func (s *Service) CreateConnector(ctx context.Context, who Actor, c ConnectorConfig) (ConnectorConfig, error) {
+	err := s.write(ctx, who, func(tx *op) error {
+		if err := tx.authorize(ActManageConnectors, Target{}); err != nil {
+			return err
+		}
+		t, err := s.reach()
+		if err != nil {
+			return err
+		}
+		c.Version, c.Secrets, c.SecretsSet, c.CreatedDateTime, c.ModifiedDateTime = 0, nil, nil, tx.now, tx.now
+		if c.Settings == nil {
+			c.Settings = map[string]any{}
+		}
+		if err := c.takeSecrets(); err != nil {
+			return err
+		}
+		if err := c.Validate(); err != nil {
+			return err
+		}
+		if err := t.Check(c); err != nil {
+			return err
+		}
+		if _, err := tx.Connectors().Get(ctx, c.ID); err == nil {
+			return Ec(KindConflict, "Conflict", "a connector with id '%s' already exists; choose another id or change that one", c.ID)
+		}
+		return tx.Connectors().Put(ctx, &c)
+	})
+	return c.Public(), err
+}
+
+// GetConnector returns a connector without its secrets.
+func (s *Service) GetConnector(ctx context.Context, who Actor, id string) (ConnectorConfig, error) {
+	c, err := getAs(ctx, s, who, ActManageConnectors, connectorsOf, id)
+	return c.Public(), err
+}
+
+// ListConnectors returns every connector without its secrets.
+func (s *Service) ListConnectors(ctx context.Context, who Actor) ([]ConnectorConfig, error) {
+	list, err := listAs(ctx, s, who, ActManageConnectors, connectorsOf)
+	for i := range list {
+		list[i] = list[i].Public()
+	}
+	return list, err
+}
+
+// UpdateConnector changes a connector's name, settings and secrets; its id, type and
+// creation time are kept. change sees the connector without its secrets; a secret setting
+// it puts in Settings replaces the stored one (null or "" removes it).
+func (s *Service) UpdateConnector(ctx context.Context, who Actor, id string, change func(*ConnectorConfig) error) (ConnectorConfig, error) {
+	c, err := update(ctx, s, who,
+		func(tx *op) (ConnectorConfig, error) {
+			if err := tx.authorize(ActManageConnectors, Target{}); err != nil {
+				return ConnectorConfig{}, err
+			}
+			return tx.Connectors().Get(ctx, id)
+		},
+		func(tx *op, c *ConnectorConfig) error {
+			keep := *c
+			shown := c.Public()
+			if err := change(&shown); err != nil {
+				return err
+			}
+			*c = shown
+			c.SecretsSet = nil
+			c.Revision, c.ID, c.Type, c.CreatedDateTime, c.ModifiedDateTime = keep.Revision, keep.ID, keep.Type, keep.CreatedDateTime, tx.now
+			c.Secrets = map[string]string{}
+			for k, v := range keep.Secrets {
+				c.Secrets[k] = v
+			}
+			if c.Settings == nil {
+				c.Settings = map[string]any{}
+			}
+			if err := c.takeSecrets(); err != nil {
+				return err
+			}
+			if err := c.Validate(); err != nil {
+				return err
+			}
+			t, err := s.reach()
+			if err != nil {
+				return err
+			}
+			return t.Check(*c)
+		},
+		func(tx *op, c *ConnectorConfig) error { return tx.Connectors().Put(ctx, c) })
+	return c.Public(), err
+}
+
+// DeleteConnector deletes a connector, refused while a catalog holds one of its
+// resources (naming them).
+func (s *Service) DeleteConnector(ctx context.Context, who Actor, id string) error {
+	return s.write(ctx, who, func(tx *op) error {
+		if err := tx.authorize(ActManageConnectors, Target{}); err != nil {
+			return err
+		}
+		if _, err := tx.Connectors().Get(ctx, id); err != nil {
+			return err
+		}
+		rs, err := tx.Resources().List(ctx, ByPrefix(KeyOrigin, OriginKey(id, "")))
+		if err != nil {
+			return err
+		}
+		var held []string
+		for _, r := range rs {
+			if r.OriginSystem != id {
+				continue
+			}
+			c, err := tx.Catalogs().Get(ctx, r.CatalogID)
+			if err != nil {
+				return err
+			}
+			held = append(held, "'"+r.DisplayName+"' in catalog '"+c.DisplayName+"'")
+		}
+		if len(held) > 0 {
+			return Ec(KindFailedPrecondition, "ObjectInUse", "connector '%s' cannot be deleted while catalogs hold its resources: %s; remove them from their catalogs first (resourceRequests adminRemove)",
+				id, strings.Join(held, ", "))
+		}
+		return tx.Connectors().Delete(ctx, id)
+	})
+}
+
+// connectorAs loads a connector, with its secrets, for a caller allowed act.
+func (s *Service) connectorAs(ctx context.Context, who Actor, act Action, id string) (ConnectorConfig, error) {
+	var c ConnectorConfig
+	err := s.read(ctx, who, func(tx *op) error {
+		if err := tx.authorize(act, Target{}); err != nil {
+			return err
+		}
+		var err error
+		c, err = tx.Connectors().Get(ctx, id)
+		return err
+	})
+	return c, err
+}
+
+// TestConnector checks that a connector reaches its target: nil when it does, otherwise
+// the target's complaint (bad URL, refused bind, unreachable host). The error result is
+// for the call itself (not found, not allowed).
+func (s *Service) TestConnector(ctx context.Context, who Actor, id string) (problem, err error) {
+	c, err := s.connectorAs(ctx, who, ActManageConnectors, id)
+	if err != nil {
+		return nil, err
+	}
+	t, err := s.reach()
+	if err != nil {
+		return nil, err
+	}
+	return t.Test(ctx, c), nil
+}
+
+// ConnectorGroups lists the groups of a connector's target whose name contains search:
+// what may be added to a catalog (by administrators who may manage catalogs tenant-wide).
+func (s *Service) ConnectorGroups(ctx context.Context, who Actor, id, search string) ([]TargetResource, error) {
+	c, err := s.connectorAs(ctx, who, ActManageCatalog, id)
+	if err != nil {
+		return nil, err
+	}
+	t, err := s.reach()
+	if err != nil {
+		return nil, err
+	}
+	return t.Groups(ctx, c, search)
+}
+
+// Connector returns a connector with its secrets, for the delivery worker that delivers
+// through it.
+func (s *Service) Connector(ctx context.Context, id string) (ConnectorConfig, error) {
+	var c ConnectorConfig
+	err := s.systemRead(ctx, func(tx Tx) error {
+		var err error
+		c, err = tx.Connectors().Get(ctx, id)
+		return err
+	})
+	return c, err
+}
+
+// describeTarget asks a connector's target for the resource a change names, before the
+// change's transaction (a target is never called inside one). The caller must be allowed
+// to manage the catalog and hold a tenant role that adds resources (RES-5).
+func (s *Service) describeTarget(ctx context.Context, who Actor, in ResourceChange) (*TargetResource, error) {
+	var c ConnectorConfig
+	err := s.read(ctx, who, func(tx *op) error {
+		if _, err := catalogAs(ctx, tx, ActManageCatalog, in.CatalogID); err != nil {
+			return err
+		}
+		if err := tx.who.requireTenantRole("add groups of connector '" + in.OriginSystem + "' to a catalog"); err != nil {
+			return err
+		}
+		var err error
+		if c, err = tx.Connectors().Get(ctx, in.OriginSystem); IsKind(err, KindNotFound) {
+			return Ec(KindInvalid, "InvalidEnumValue", "resource.originSystem '%s' is neither %s nor a configured connector; create the connector first (POST /bestow/v1/connectors)",
+				in.OriginSystem, strings.Join(originSystems, ", "))
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if in.OriginID == "" {
+		return nil, invalid("resource.originId is required: the group's id in '%s' (for LDAP its DN)", c.ID)
+	}
+	t, err := s.reach()
+	if err != nil {
+		return nil, err
+	}
+	r, err := t.Resolve(ctx, c, in.OriginID)
+	if err != nil {
+		return nil, err
+	}
+	if len(r.Roles) == 0 {
+		return nil, Ec(KindInvalid, "ResourceHasNoRoles", "'%s' of connector '%s' has no role an access package could grant", r.DisplayName, c.ID)
+	}
+	return &r, nil
+}

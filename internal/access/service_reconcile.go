@@ -1,0 +1,278 @@
+package access
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Drift is one difference a reconcile found between a target and the ledger (ASG-6):
+// KindMissing, a role Bestow delivered that the target lacks; KindUnexpected, a member
+// nothing in Bestow wants and who was not there before Bestow (RES-7).
+type Drift struct {
+	ResourceID          string `json:"resourceId"`
+	ResourceDisplayName string `json:"resourceDisplayName"`
+	OriginID            string `json:"originId"`
+	RoleOriginID        string `json:"roleOriginId"`
+	UserID              string `json:"userId,omitempty"`
+	UserPrincipalName   string `json:"userPrincipalName,omitempty"`
+	Mail                string `json:"mail,omitempty"`
+	Kind                string `json:"kind"`
+	Repaired            bool   `json:"repaired"`
+}
+
+// Kinds of drift.
+const (
+	DriftMissing    = "missing"
+	DriftUnexpected = "unexpected"
+)
+
+// reconcileRole is one resource role of a connector, with what the ledger wants of it.
+type reconcileRole struct {
+	resource Resource
+	role     ResourceRole
+	entries  []LedgerEntry
+	subjects map[string]User // the entries' subjects
+}
+
+// ReconcileConnector compares the members of every role of a connector's resources with
+// the ledger (ASG-6) and returns the differences. Missing roles are marked drifted on their
+// assignments; with repair (or the connector's reconcile setting repair) they are granted
+// again and unexpected members removed. Global and Identity Governance administrators.
+func (s *Service) ReconcileConnector(ctx context.Context, who Actor, id string, repair bool) ([]Drift, error) {
+	c, err := s.connectorAs(ctx, who, ActManageConnectors, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.reconcile(ctx, c, repair || c.Reconcile == ReconcileRepair)
+}
+
+// ReconcileAll reconciles every connector as its reconcile setting says: the periodic
+// reconcile the worker runs. It returns how many differences it found and the first
+// connector's error, going on with the others.
+func (s *Service) ReconcileAll(ctx context.Context) (int, error) {
+	var list []ConnectorConfig
+	if err := s.systemRead(ctx, func(tx Tx) error {
+		var err error
+		list, err = tx.Connectors().List(ctx)
+		return err
+	}); err != nil {
+		return 0, err
+	}
+	n := 0
+	var first error
+	for _, c := range list {
+		drift, err := s.reconcile(ctx, c, c.Reconcile == ReconcileRepair)
+		n += len(drift)
+		if err != nil && first == nil {
+			first = fmt.Errorf("reconcile %s: %w", c.ID, err)
+		}
+	}
+	return n, first
+}
+
+func (s *Service) reconcile(ctx context.Context, c ConnectorConfig, repair bool) ([]Drift, error) {
+	t, err := s.reach()
+	if err != nil {
+		return nil, err
+	}
+	roles, err := s.reconcileRoles(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	var out []Drift
+	for _, rr := range roles {
+		members, err := t.Members(ctx, c, rr.resource.OriginID, rr.role.OriginID) // outside any transaction
+		if err != nil {
+			return out, fmt.Errorf("members of %s (%s): %w", rr.resource.DisplayName, rr.role.DisplayName, err)
+		}
+		drift, err := s.compare(ctx, c, rr, members, repair)
+		out = append(out, drift...)
+		if err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// reconcileRoles reads the roles of a connector's resources (each target group once,
+// whichever catalogs hold it) with their ledger entries and the entries' subjects.
+func (s *Service) reconcileRoles(ctx context.Context, system string) ([]reconcileRole, error) {
+	var out []reconcileRole
+	err := s.systemRead(ctx, func(tx Tx) error {
+		out = nil
+		rs, err := tx.Resources().List(ctx, ByPrefix(KeyOrigin, OriginKey(system, "")))
+		if err != nil {
+			return err
+		}
+		seen := map[string]bool{}
+		for _, r := range rs {
+			if r.OriginSystem != system || seen[r.OriginID] {
+				continue
+			}
+			seen[r.OriginID] = true
+			for _, role := range r.Roles {
+				entries, err := tx.Ledger().List(ctx, By(KeyRole, RoleKey(system, r.OriginID, role.OriginID)))
+				if err != nil {
+					return err
+				}
+				rr := reconcileRole{resource: r, role: role, entries: entries, subjects: map[string]User{}}
+				for _, e := range entries {
+					if u, err := tx.Users().Get(ctx, e.SubjectID); err == nil {
+						rr.subjects[u.ID] = u
+					}
+				}
+				out = append(out, rr)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// compare finds the drift of one role and records it in one transaction.
+func (s *Service) compare(ctx context.Context, c ConnectorConfig, rr reconcileRole, members []SubjectRef, repair bool) ([]Drift, error) {
+	held := func(u User) bool {
+		for _, m := range members {
+			if m.UserPrincipalName != "" && strings.EqualFold(m.UserPrincipalName, u.UserPrincipalName) ||
+				m.Mail != "" && strings.EqualFold(m.Mail, u.Mail) {
+				return true
+			}
+		}
+		return false
+	}
+	known := map[int]bool{} // members that match an entry
+	var out []Drift
+	for _, e := range rr.entries {
+		u, ok := rr.subjects[e.SubjectID]
+		if !ok {
+			continue
+		}
+		for i, m := range members {
+			if m.UserPrincipalName != "" && strings.EqualFold(m.UserPrincipalName, u.UserPrincipalName) || m.Mail != "" && strings.EqualFold(m.Mail, u.Mail) {
+				known[i] = true
+			}
+		}
+		if e.Wanted() && e.Present && !e.Pending() && !held(u) {
+			out = append(out, Drift{ResourceID: rr.resource.ID, ResourceDisplayName: rr.resource.DisplayName, OriginID: rr.resource.OriginID,
+				RoleOriginID: rr.role.OriginID, UserID: u.ID, UserPrincipalName: u.UserPrincipalName, Mail: u.Mail, Kind: DriftMissing, Repaired: repair})
+		}
+	}
+	for i, m := range members {
+		if !known[i] {
+			out = append(out, Drift{ResourceID: rr.resource.ID, ResourceDisplayName: rr.resource.DisplayName, OriginID: rr.resource.OriginID,
+				RoleOriginID: rr.role.OriginID, UserPrincipalName: m.UserPrincipalName, Mail: m.Mail, Kind: DriftUnexpected})
+		}
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	err := s.system(ctx, func(tx Tx) error {
+		now := s.clock.Now()
+		for i := range out {
+			d := &out[i]
+			if d.Kind == DriftUnexpected {
+				if err := s.unexpected(ctx, tx, c, rr, d, repair, now); err != nil {
+					return err
+				}
+				continue
+			}
+			if err := s.missing(ctx, tx, c, rr, d, repair, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil && repair {
+		s.kick()
+	}
+	return out, err
+}
+
+// missing marks a role the target lost as drifted on its assignments, and with repair
+// asks for it to be granted again.
+func (s *Service) missing(ctx context.Context, tx Tx, c ConnectorConfig, rr reconcileRole, d *Drift, repair bool, now time.Time) error {
+	e, err := tx.Ledger().Get(ctx, LedgerID(d.UserID, c.ID, rr.resource.OriginID, rr.role.OriginID))
+	if err != nil {
+		return err
+	}
+	note := fmt.Sprintf("missing from %s '%s' in connector '%s' (found by reconcile on %s); reprocess the assignment to restore it",
+		strings.ToLower(rr.role.DisplayName), rr.resource.DisplayName, c.ID, now.UTC().Format(time.RFC3339))
+	if !e.drift(note, now) {
+		return nil
+	}
+	if repair {
+		e.reapply(now)
+	}
+	if err := tx.Ledger().Put(ctx, &e); err != nil {
+		return err
+	}
+	return s.settleSources(ctx, tx, &e, now)
+}
+
+// unexpected records a member nothing wants. With repair it becomes a ledger entry with
+// nothing wanting it and the role present, which the worker then revokes; the member's
+// Bestow user is found by userPrincipalName or mail.
+func (s *Service) unexpected(ctx context.Context, tx Tx, c ConnectorConfig, rr reconcileRole, d *Drift, repair bool, now time.Time) error {
+	u, err := userByRef(ctx, tx, SubjectRef{UserPrincipalName: d.UserPrincipalName, Mail: d.Mail})
+	if err != nil || u == nil {
+		return err // a member Bestow does not know is reported, never removed
+	}
+	d.UserID = u.ID
+	if !repair {
+		return nil
+	}
+	id := LedgerID(u.ID, c.ID, rr.resource.OriginID, rr.role.OriginID)
+	if _, err := tx.Ledger().Get(ctx, id); !IsKind(err, KindNotFound) {
+		return err // an entry exists: it is pre-existing or already being worked on
+	}
+	e := LedgerEntry{ID: id, SubjectID: u.ID, OriginSystem: c.ID, ResourceOriginID: rr.resource.OriginID, RoleOriginID: rr.role.OriginID,
+		ResourceDisplayName: rr.resource.DisplayName, RoleDisplayName: rr.role.DisplayName, Present: true}
+	e.reschedule(now)
+	d.Repaired = true
+	return tx.Ledger().Put(ctx, &e)
+}
+
+// settleSources moves the assignments that want an entry to their new state.
+func (s *Service) settleSources(ctx context.Context, tx Tx, e *LedgerEntry, now time.Time) error {
+	for _, id := range e.Sources {
+		a, err := tx.Assignments().Get(ctx, id)
+		if IsKind(err, KindNotFound) {
+			continue
+		} else if err != nil {
+			return err
+		}
+		if err := s.settle(ctx, tx, &a, nil, now); err != nil {
+			return err
+		}
+		if err := tx.Assignments().Put(ctx, &a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// userByRef finds the Bestow user a target names, by userPrincipalName or else mail; nil
+// when there is none.
+func userByRef(ctx context.Context, tx Tx, ref SubjectRef) (*User, error) {
+	if ref.UserPrincipalName != "" {
+		list, err := tx.Users().List(ctx, By(KeyUPN, strings.ToLower(ref.UserPrincipalName)))
+		if err != nil || len(list) > 0 {
+			if len(list) > 0 {
+				return &list[0], nil
+			}
+			return nil, err
+		}
+	}
+	if ref.Mail == "" {
+		return nil, nil
+	}
+	all, err := tx.Users().List(ctx, By(KeyState, "live")) // a scan: users have no index by mail yet (#11)
+	for i := range all {
+		if strings.EqualFold(all[i].Mail, ref.Mail) {
+			return &all[i], nil
+		}
+	}
+	return nil, err
+}
