@@ -143,37 +143,70 @@ func (w *Worker) RunOnce(ctx context.Context) error {
 }
 
 // Deliver runs one round of delivery: it claims a batch of due ledger entries, asks their
-// connectors to grant or revoke, a few calls at a time and outside any transaction, and
-// records the outcomes. It returns how many entries it worked on.
+// connectors to grant or revoke outside any transaction, and records the outcomes. A
+// connector that offers connector.Batcher gets all of its changes of the round in one
+// Apply; the others get one call per change, a few at a time. It returns how many
+// entries it worked on.
 func (w *Worker) Deliver(ctx context.Context) (int, error) {
 	batch, err := w.svc.ClaimDeliveries(ctx, w.opts.Batch)
 	if err != nil || len(batch) == 0 {
 		return 0, err
 	}
+	bySystem := map[string][]int{} // origin system → indexes into batch
+	var systems []string
+	for i := range batch {
+		s := batch[i].Entry.OriginSystem
+		if _, ok := bySystem[s]; !ok {
+			systems = append(systems, s)
+		}
+		bySystem[s] = append(bySystem[s], i)
+	}
 	sem := make(chan struct{}, w.opts.Parallelism)
 	var wg sync.WaitGroup
-	conns := map[string]connector.Connector{} // looked up once per round and system
-	for i := range batch {
-		d := &batch[i]
-		system := d.Entry.OriginSystem
-		conn, ok := conns[system]
-		if !ok {
-			if conn, d.Err = w.conns.Lookup(ctx, system); d.Err != nil {
-				continue // not remembered: the next delivery of the system looks again
+	for _, system := range systems {
+		idx := bySystem[system]
+		conn, err := w.conns.Lookup(ctx, system)
+		if err != nil {
+			for _, i := range idx {
+				batch[i].Err = err
 			}
-			conns[system] = conn
+			continue
 		}
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			if d.Grant {
-				d.Result, d.Err = conn.Grant(ctx, d.RoleGrant())
-			} else {
-				d.Result, d.Err = conn.Revoke(ctx, d.RoleGrant())
-			}
-		}()
+		if b, ok := conn.(connector.Batcher); ok && len(idx) > 1 {
+			wg.Add(1)
+			go func() { defer wg.Done(); apply(ctx, b, batch, idx) }()
+			continue
+		}
+		for _, i := range idx {
+			d := &batch[i]
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer func() { <-sem; wg.Done() }()
+				if d.Grant {
+					d.Result, d.Err = conn.Grant(ctx, d.RoleGrant())
+				} else {
+					d.Result, d.Err = conn.Revoke(ctx, d.RoleGrant())
+				}
+			}()
+		}
 	}
 	wg.Wait()
 	return len(batch), w.svc.RecordDeliveries(ctx, batch)
+}
+
+// apply hands the deliveries batch[idx] to a batching connector in one call.
+func apply(ctx context.Context, b connector.Batcher, batch []access.Delivery, idx []int) {
+	changes := make([]connector.Change, len(idx))
+	for j, i := range idx {
+		changes[j] = connector.Change{Grant: batch[i].RoleGrant(), Add: batch[i].Grant}
+	}
+	out := b.Apply(ctx, changes)
+	for j, i := range idx {
+		if j < len(out) {
+			batch[i].Result, batch[i].Err = out[j].Result, out[j].Err
+		} else {
+			batch[i].Err = access.E(access.KindInternal, "the connector answered %d of %d changes", len(out), len(changes))
+		}
+	}
 }
