@@ -43,6 +43,43 @@ func newExplain() *cobra.Command {
 	req.Flags().String("user", "", "the user: id or userPrincipalName")
 	req.Flags().String("package", "", "the access package: id or display name")
 	req.Flags().Bool("json", false, "print JSON instead of text")
-	cmd.AddCommand(req)
+	cmd.AddCommand(req, newExplainDelivery())
 	return cmd
+}
+
+// newExplainDelivery is "bestow explain delivery": why a request's or assignment's access
+// is or is not in place (TRB-2).
+func newExplainDelivery() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "delivery --request ID | --assignment ID",
+		Short: "Why isn't this access delivered: every resource role with its state, error, attempts and next retry, and what to do (TRB-2)",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			reqID, _ := cmd.Flags().GetString("request")
+			asgID, _ := cmd.Flags().GetString("assignment")
+			asJSON, _ := cmd.Flags().GetBool("json")
+			if (reqID == "") == (asgID == "") {
+				return fmt.Errorf("give one of --request or --assignment, for example: bestow explain delivery --request <id>")
+			}
+			svc, done, err := openService(cmd)
+			if err != nil {
+				return err
+			}
+			defer done()
+			ex, err := svc.ExplainDelivery(cmd.Context(), access.SystemActor, reqID, asgID)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				enc := json.NewEncoder(cmd.OutOrStdout())
+				enc.SetIndent("", "  ")
+				return enc.Encode(ex)
+			}
+			fmt.Fprint(cmd.OutOrStdout(), ex.String())
+			return nil
+		},
+	}
+	c.Flags().String("request", "", "the assignment request's id")
+	c.Flags().String("assignment", "", "the assignment's id")
+	c.Flags().Bool("json", false, "print JSON instead of text")
+	return c
 }

@@ -148,6 +148,9 @@ func TestLDAPDelivery(t *testing.T) {
 		t.Fatalf("delivery errors while slapd is down: %s", errs.raw)
 	}
 	h.fails(h.admin, "POST", em+"/assignmentRequests/"+carol+"/reprocess", nil, 400, "retried automatically until")
+	if ex := h.must(h.admin, "GET", "/bestow/v1/explain/delivery?request="+carol, nil, 200); !strings.Contains(ex.raw, "Wait: Member of 'finance' in corp-ldap is retried automatically") {
+		t.Errorf("explain delivery while slapd is down: %s", ex.raw)
+	} // TRB-2
 	slapd.Restart()
 	settle(carol, "delivered")
 	if !slices.Contains(slapd.Members(dn), ldaptest.UserDN("carol")) {

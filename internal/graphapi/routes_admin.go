@@ -89,6 +89,16 @@ func (a *API) adminRoutes() []route {
 				writeJSON(w, http.StatusOK, ex)
 				return nil
 			})},
+		{method: "GET", pattern: "/bestow/v1/explain/delivery", summary: "Explain the delivery of a request or assignment (?request= or ?assignment=): every role with its state, last error, attempts, next retry, and what to do now (TRB-2)",
+			h: a.handle(func(w http.ResponseWriter, r *http.Request) error {
+				q := r.URL.Query()
+				ex, err := s.ExplainDelivery(r.Context(), actorOf(r), q.Get("request"), q.Get("assignment"))
+				if err != nil {
+					return err
+				}
+				writeJSON(w, http.StatusOK, ex)
+				return nil
+			})},
 		{method: "GET", pattern: "/bestow/v1/explain/actions", summary: "List the actions that roles allow",
 			h: func(w http.ResponseWriter, r *http.Request) {
 				var out []obj

@@ -196,6 +196,7 @@ func TestEveryRouteAuthorizes(t *testing.T) {
 			"GET /bestow/v1/explain/permission": "?action=catalog.read",
 			"GET /bestow/v1/explain/request":    "?accessPackage=" + w.ids["accessPackages"],
 			"GET /bestow/v1/audit":              "?$top=5",
+			"GET /bestow/v1/explain/delivery":   "?request=" + w.ids["assignmentRequests"],
 		}
 		for _, caller := range []struct {
 			name, tok string

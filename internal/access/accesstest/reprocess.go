@@ -171,4 +171,44 @@ func runReprocess(t *testing.T, open Opener) {
 		_, err = w.Svc.ReprocessAssignments(w.Ctx, access.SystemActor, other.ID, []string{ab}, false)
 		wantKind(t, err, access.KindNotFound)
 	})
+
+	t.Run("TRB-2 explain delivery says every role's state and what to do", func(t *testing.T) {
+		w := NewWorld(t, open)
+		p, _, _ := sitePackage(w)
+		w.Policy(p, "Open")
+		_, uA := w.User("u")
+		w.Flaky.Fail(access.E(access.KindTransient, "site service unavailable"))
+		r, err := w.Request(uA, p)
+		w.Must(err)
+		w.Work()
+		actions := func() (access.DeliveryExplanation, string) {
+			ex, err := w.Svc.ExplainDelivery(w.Ctx, access.SystemActor, r.ID, "")
+			w.Must(err)
+			return ex, strings.Join(ex.Actions, " | ")
+		}
+		ex, got := actions()
+		if len(ex.Roles) != 2 || !strings.Contains(got, "Wait: ") || !strings.Contains(got, "retried automatically until") {
+			t.Errorf("while retrying: %+v", ex)
+		}
+		w.Clock.Advance(access.DefaultRetry.For + time.Minute)
+		w.Work()
+		ex, got = actions()
+		if ex.State != access.AsgPartiallyDelivered || !strings.Contains(got, "Fix the target") || !strings.Contains(got, "reprocess the request") {
+			t.Errorf("after the retries: %s: %s", ex.State, got)
+		}
+		byAsg, err := w.Svc.ExplainDelivery(w.Ctx, access.SystemActor, "", ex.AssignmentID)
+		w.Must(err)
+		if byAsg.RequestID != "" || len(byAsg.Roles) != 2 || byAsg.String() == "" {
+			t.Errorf("explained by assignment: %+v", byAsg)
+		}
+		_, strangerA := w.User("stranger")
+		_, err = w.Svc.ExplainDelivery(w.Ctx, strangerA, r.ID, "")
+		wantKind(t, err, access.KindNotFound)
+		w.Flaky.Fail(nil)
+		w.Must(w.Svc.ReprocessRequest(w.Ctx, access.SystemActor, r.ID))
+		w.Work()
+		if _, got = actions(); got != "Nothing to do: every role is in place." {
+			t.Errorf("once delivered: %s", got)
+		}
+	})
 }
