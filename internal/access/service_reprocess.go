@@ -261,6 +261,32 @@ func (s *Service) reapply(ctx context.Context, tx *op, a *Assignment) error {
 	return tx.Assignments().Put(ctx, a)
 }
 
+// DeleteRequest deletes a request that is over (denied, canceled, or delivered, fully or
+// not), as Graph allows; a request whose assignment is still active is kept, since the
+// assignment refers to it. The audit log keeps what the request was.
+func (s *Service) DeleteRequest(ctx context.Context, who Actor, id string) error {
+	return s.write(ctx, who, func(tx *op) error {
+		r, err := requestAs(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := tx.authorize(ActManageAssignments, requestTarget(ctx, tx, &r)); err != nil {
+			return err
+		}
+		if !r.Final() {
+			return Ec(KindFailedPrecondition, "RequestNotDeletable", "request '%s' is %s; only denied, canceled or completed requests can be deleted (cancel it first)", r.ID, r.State)
+		}
+		if r.AssignmentID != "" && !r.IsRemove() {
+			if a, err := tx.Assignments().Get(ctx, r.AssignmentID); err == nil && a.Active() {
+				return Ec(KindFailedPrecondition, "RequestNotDeletable", "request '%s' made assignment '%s', which is still active; remove the assignment first (requestType adminRemove)", r.ID, a.ID)
+			} else if err != nil && !IsKind(err, KindNotFound) {
+				return err
+			}
+		}
+		return tx.Requests().Delete(ctx, r.ID)
+	})
+}
+
 // assignmentTarget is the scope an assignment's administration is decided in.
 func assignmentTarget(ctx context.Context, tx Tx, a *Assignment) Target {
 	t := Target{CatalogID: a.CatalogID}

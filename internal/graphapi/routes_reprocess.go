@@ -28,6 +28,8 @@ func (a *API) reprocessRoutes() []route {
 		{method: "POST", pattern: em + "/assignmentRequests/{id}/reprocess",
 			summary: "Deliver a deliveryFailed or partiallyDelivered request again (within the reprocess window; refused while automatic retries run)",
 			h:       accepted(func(r *http.Request, who access.Actor) error { return s.ReprocessRequest(r.Context(), who, id(r)) })},
+		{method: "DELETE", pattern: em + "/assignmentRequests/{id}", summary: "Delete a request that is over (denied, canceled or completed) and whose assignment is not active",
+			h: a.deleteOf(func(r *http.Request, who access.Actor) error { return s.DeleteRequest(r.Context(), who, id(r)) })},
 		{method: "POST", pattern: em + "/assignments/{id}/reprocess",
 			summary: "Re-apply every resource role of an assignment, restoring access removed outside Bestow", h: reprocessAssignment},
 		{method: "POST", pattern: em + "/accessPackageAssignments/{id}/reprocess",

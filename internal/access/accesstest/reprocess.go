@@ -211,4 +211,34 @@ func runReprocess(t *testing.T, open Opener) {
 			t.Errorf("once delivered: %s", got)
 		}
 	})
+
+	t.Run("REQ-4 only requests that are over, with no active assignment, are deleted", func(t *testing.T) {
+		w := NewWorld(t, open)
+		p := w.Package("P", w.Group("G"))
+		approver, _ := w.User("approver")
+		w.Policy(p, "Approved", Approval([]string{approver.ID}))
+		direct := w.Policy(p, "Direct", DirectOnly)
+		_, uA := w.User("u")
+		pending, err := w.Request(uA, p)
+		w.Must(err)
+		wantKind(t, w.Svc.DeleteRequest(w.Ctx, access.SystemActor, pending.ID), access.KindFailedPrecondition)
+		_, err = w.Svc.CancelRequest(w.Ctx, uA, pending.ID)
+		w.Must(err)
+		wantKind(t, w.Svc.DeleteRequest(w.Ctx, uA, pending.ID), access.KindForbidden) // the requestor may cancel, not delete
+		w.Must(w.Svc.DeleteRequest(w.Ctx, access.SystemActor, pending.ID))
+		_, err = w.Svc.GetRequest(w.Ctx, access.SystemActor, pending.ID)
+		wantKind(t, err, access.KindNotFound)
+
+		v, _ := w.User("v")
+		added := w.Assign(v, p, direct)
+		w.Work()
+		err = w.Svc.DeleteRequest(w.Ctx, access.SystemActor, added.ID)
+		wantKind(t, err, access.KindFailedPrecondition)
+		if err == nil || !strings.Contains(err.Error(), "still active") {
+			t.Errorf("deleting the request of an active assignment: %v", err)
+		}
+		w.Remove(w.Req(added.ID).AssignmentID)
+		w.Work()
+		w.Must(w.Svc.DeleteRequest(w.Ctx, access.SystemActor, added.ID))
+	})
 }
