@@ -50,6 +50,16 @@ func newServe() *cobra.Command {
 			defer done()
 			conns := connectorSet(svc)
 			defer conns.Close()
+			if path, _ := cmd.Flags().GetString("config"); path != "" {
+				cfg, err := readConfig(path)
+				if err != nil {
+					return err
+				}
+				if err := svc.DeclareConnectors(cmd.Context(), cfg.connectorConfigs()); err != nil {
+					return fmt.Errorf("--config %s: %w", path, err)
+				}
+				log.Info("config file applied", "path", path, "connectors", len(cfg.Connectors))
+			}
 			if mailer != nil {
 				svc.SetMailer(mailer)
 			} else {
@@ -154,6 +164,7 @@ func newServe() *cobra.Command {
 		},
 	}
 	cmd.Flags().String("addr", envOr("BESTOW_ADDR", "127.0.0.1:8080"), "listen address (env BESTOW_ADDR)")
+	cmd.Flags().String("config", os.Getenv("BESTOW_CONFIG"), "a YAML file that declares connectors (docs/connectors.md); they are then changed there, not through the API (env BESTOW_CONFIG)")
 	portalFlags(cmd)
 	cmd.Flags().Bool("demo", false, "seed demo data into an empty database")
 	cmd.Flags().String("log-level", "info", "log level: debug, info, warn, error")

@@ -27,6 +27,9 @@ type ConnectorConfig struct {
 	ModifiedDateTime time.Time         `json:"modifiedDateTime"`
 	// SecretsSet names the secrets that are set, in place of their values (Public).
 	SecretsSet []string `json:"secretsSet,omitempty"`
+	// Declared says the connector comes from the server's config file (serve --config):
+	// it is changed there, not through the API.
+	Declared bool `json:"declared,omitempty"`
 }
 
 // Connector types Bestow knows.

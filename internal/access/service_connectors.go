@@ -2,6 +2,7 @@ package access
 
 import (
 	"context"
+	"fmt"
 	"strings"
 )
 
@@ -30,7 +31,7 @@ func (s *Service) CreateConnector(ctx context.Context, who Actor, c ConnectorCon
 		if err != nil {
 			return err
 		}
-		c.Version, c.Secrets, c.SecretsSet, c.CreatedDateTime, c.ModifiedDateTime = 0, nil, nil, tx.now, tx.now
+		c.Version, c.Secrets, c.SecretsSet, c.Declared, c.CreatedDateTime, c.ModifiedDateTime = 0, nil, nil, false, tx.now, tx.now
 		if c.Settings == nil {
 			c.Settings = map[string]any{}
 		}
@@ -75,7 +76,11 @@ func (s *Service) UpdateConnector(ctx context.Context, who Actor, id string, cha
 			if err := tx.authorize(ActManageConnectors, Target{}); err != nil {
 				return ConnectorConfig{}, err
 			}
-			return tx.Connectors().Get(ctx, id)
+			c, err := tx.Connectors().Get(ctx, id)
+			if err == nil && c.Declared {
+				err = declaredErr(id)
+			}
+			return c, err
 		},
 		func(tx *op, c *ConnectorConfig) error {
 			keep := *c
@@ -86,6 +91,7 @@ func (s *Service) UpdateConnector(ctx context.Context, who Actor, id string, cha
 			*c = shown
 			c.SecretsSet = nil
 			c.Revision, c.ID, c.Type, c.CreatedDateTime, c.ModifiedDateTime = keep.Revision, keep.ID, keep.Type, keep.CreatedDateTime, tx.now
+			c.Declared = false
 			c.Secrets = map[string]string{}
 			for k, v := range keep.Secrets {
 				c.Secrets[k] = v
@@ -116,8 +122,10 @@ func (s *Service) DeleteConnector(ctx context.Context, who Actor, id string) err
 		if err := tx.authorize(ActManageConnectors, Target{}); err != nil {
 			return err
 		}
-		if _, err := tx.Connectors().Get(ctx, id); err != nil {
+		if c, err := tx.Connectors().Get(ctx, id); err != nil {
 			return err
+		} else if c.Declared {
+			return declaredErr(id)
 		}
 		rs, err := tx.Resources().List(ctx, ByPrefix(KeyOrigin, OriginKey(id, "")))
 		if err != nil {
@@ -234,4 +242,63 @@ func (s *Service) describeTarget(ctx context.Context, who Actor, in ResourceChan
 		return nil, Ec(KindInvalid, "ResourceHasNoRoles", "'%s' of connector '%s' has no role an access package could grant", r.DisplayName, c.ID)
 	}
 	return &r, nil
+}
+
+func declaredErr(id string) error {
+	return Ec(KindFailedPrecondition, "ConnectorDeclared", "connector '%s' is declared in the server's config file (serve --config); change it there and restart", id)
+}
+
+// DeclareConnectors makes the stored connectors agree with those of the server's config
+// file, at start: each declared one is created or replaced (secrets the file leaves out
+// are kept) and marked Declared; one declared before and no longer in the file is kept,
+// managed through the API from then on. Settings are checked as the API checks them.
+func (s *Service) DeclareConnectors(ctx context.Context, declared []ConnectorConfig) error {
+	t, err := s.reach()
+	if err != nil {
+		return err
+	}
+	return s.system(ctx, func(tx Tx) error {
+		now := s.clock.Now()
+		in := map[string]bool{}
+		for _, d := range declared {
+			in[d.ID] = true
+			c := d
+			c.Declared, c.SecretsSet = true, nil
+			if c.Settings == nil {
+				c.Settings = map[string]any{}
+			}
+			old, err := tx.Connectors().Get(ctx, c.ID)
+			switch {
+			case IsKind(err, KindNotFound):
+				c.Version, c.CreatedDateTime = 0, now
+			case err != nil:
+				return err
+			default:
+				c.Revision, c.CreatedDateTime, c.Secrets = old.Revision, old.CreatedDateTime, old.Secrets
+			}
+			c.ModifiedDateTime = now
+			if err := c.takeSecrets(); err != nil {
+				return fmt.Errorf("connector %s: %w", c.ID, err)
+			}
+			if err := c.Validate(); err != nil {
+				return fmt.Errorf("connector %s: %w", c.ID, err)
+			}
+			if err := t.Check(c); err != nil {
+				return fmt.Errorf("connector %s: %w", c.ID, err)
+			}
+			if err := tx.Connectors().Put(ctx, &c); err != nil {
+				return err
+			}
+		}
+		all, err := tx.Connectors().List(ctx)
+		for _, c := range all {
+			if c.Declared && !in[c.ID] {
+				c.Declared = false
+				if err := tx.Connectors().Put(ctx, &c); err != nil {
+					return err
+				}
+			}
+		}
+		return err
+	})
 }
