@@ -83,8 +83,8 @@ connectors:
 	for body, want := range map[string]string{
 		"connector:\n  - id: x\n": "unknown field \"connector\"",
 		"connectors:\n  - id: a\n    type: ldap\n    displayName: A\n    settings: {url: 'ldap://x', baseDN: 'dc=x', colour: blue}\n": "colour",
-		"connectors:\n  - type: ldap\n":            "has no id",
-		"connectors:\n  - id: a\n  - id: a\n":      "declared twice",
+		"connectors:\n  - type: ldap\n":           "has no id",
+		"connectors:\n  - id: a\n  - id: a\n":     "declared twice",
 		"connectors:\n  - id: a\n    type: ftp\n": "not supported",
 	} {
 		if err := declare(body); err == nil || !strings.Contains(err.Error(), want) {
