@@ -88,7 +88,7 @@ func TestConnectorsAPI(t *testing.T) {
 // package, a direct assignment delivered into the group's member attribute; slapd down →
 // the next assignment waits with a delivery error and reprocess is refused until the
 // retries end; slapd back → delivered with nobody acting; a member removed with ldapmodify
-// → reconcile reports it missing and a reprocess puts it back. // REQ-6 REQ-7 REQ-8 ASG-3 ASG-6
+// → reconcile reports it missing and a reprocess puts it back. // CON-2 REQ-6 REQ-7 REQ-8 ASG-3 ASG-6
 func TestLDAPDelivery(t *testing.T) {
 	slapd := ldaptest.Start(t)
 	h := newHarness(t, sqlitetest.Open(t))

@@ -30,7 +30,7 @@ func wantOutcomes(t *testing.T, out []connector.Outcome, wantDone bool) {
 	}
 }
 
-func TestApplyMany(t *testing.T) { // RES-7 (members already there), ASG-6 (Members of a large group)
+func TestApplyMany(t *testing.T) { // CON-3 RES-7 (members already there), ASG-6 (Members of a large group)
 	ldif, mails := ldaptest.Users(1200)
 	srv := ldaptest.Start(t, ldaptest.WithLDIF(ldif))
 	c := newConnector(t, srv, nil)
@@ -82,7 +82,7 @@ func TestApplyMany(t *testing.T) { // RES-7 (members already there), ASG-6 (Memb
 	wantMembers(t, srv, "finance", ldaptest.UserDN("bob"))
 }
 
-func TestApplyIsolatesFailures(t *testing.T) { // REQ-8: one permanent failure, the others delivered
+func TestApplyIsolatesFailures(t *testing.T) { // CON-3 REQ-8: one permanent failure, the others delivered
 	// jörg's uid is not IA5, so a posixGroup's memberUid refuses it: the multi-value modify
 	// fails and the connector retries the values one by one.
 	srv := ldaptest.Start(t, ldaptest.WithLDIF(ldaptest.UserLDIF("jörg", "jorg@bestow.test")))

@@ -64,7 +64,7 @@ func wantMembers(t *testing.T, srv *ldaptest.Server, cn string, want ...string) 
 	}
 }
 
-func TestGrantRevoke(t *testing.T) {
+func TestGrantRevoke(t *testing.T) { // CON-3
 	srv := ldaptest.Start(t)
 	c := newConnector(t, srv, nil)
 	ctx := context.Background()

@@ -68,7 +68,7 @@ func wantResult(t *testing.T, what string, res access.DeliveryResult, err error,
 	}
 }
 
-func TestGrantRevoke(t *testing.T) { // REQ-8: Grant and Revoke are idempotent
+func TestGrantRevoke(t *testing.T) { // CON-4 REQ-8: Grant and Revoke are idempotent
 	srv := scimtest.Start(t)
 	ctx := context.Background()
 	ann := srv.AddUser(scimtest.User{UserName: "ann@example.com"})
@@ -170,7 +170,7 @@ func TestWrongToken(t *testing.T) { // REQ-8: a refused token is permanent
 	wantMembers(t, srv, gid)
 }
 
-func TestUnavailableThenRecovers(t *testing.T) { // REQ-8: 503 is transient
+func TestUnavailableThenRecovers(t *testing.T) { // CON-4 REQ-8: 503 is transient
 	srv := scimtest.Start(t)
 	ann := srv.AddUser(scimtest.User{UserName: "ann@example.com"})
 	gid := srv.AddGroup("Engineers")
@@ -184,6 +184,19 @@ func TestUnavailableThenRecovers(t *testing.T) { // REQ-8: 503 is transient
 	res, err := c.Grant(context.Background(), grant(gid, "ann@example.com"))
 	wantResult(t, "grant after recovery", res, err, false)
 	wantMembers(t, srv, gid, ann)
+}
+
+func TestThrottled(t *testing.T) { // CON-4 REQ-8: 429 is transient
+	srv := scimtest.Start(t)
+	srv.AddUser(scimtest.User{UserName: "ann@example.com"})
+	gid := srv.AddGroup("Engineers")
+	c := newConnector(t, srv)
+	srv.SetThrottled(true)
+	_, err := c.Grant(context.Background(), grant(gid, "ann@example.com"))
+	wantErr(t, err, access.KindTransient, "429")
+	srv.SetThrottled(false)
+	res, err := c.Grant(context.Background(), grant(gid, "ann@example.com"))
+	wantResult(t, "grant after the throttle", res, err, false)
 }
 
 func TestServerGone(t *testing.T) { // REQ-8: an unreachable server is transient
@@ -221,7 +234,7 @@ func TestTimeout(t *testing.T) { // REQ-8: a server that does not answer in time
 	wantErr(t, err, access.KindTransient, "did not answer GET /Users within 200ms")
 }
 
-func TestGroupsPaging(t *testing.T) { // paging follows totalResults through the server's pages
+func TestGroupsPaging(t *testing.T) { // CON-4: paging follows totalResults through the server's pages
 	srv := scimtest.Start(t, scimtest.PageSize(30))
 	for i := range 250 {
 		srv.AddGroup(fmt.Sprintf("team-%03d", i))
@@ -305,7 +318,7 @@ func TestMembers(t *testing.T) { // ASG-6: members mapped back to subjects, thro
 	wantErr(t, err, access.KindInvalid, "only the Member role")
 }
 
-func TestUserAttributes(t *testing.T) { // ASG-6 for the mapping back
+func TestUserAttributes(t *testing.T) { // CON-4 ASG-6 for the mapping back
 	srv := scimtest.Start(t)
 	ann := srv.AddUser(scimtest.User{UserName: "ann", ExternalID: "ann@corp.example", Emails: []string{"ann@example.com", "a@other.example"}})
 	noMail := srv.AddUser(scimtest.User{UserName: "svc", ExternalID: "svc@corp.example"})

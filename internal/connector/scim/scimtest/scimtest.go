@@ -32,6 +32,7 @@ type Server struct {
 	store       *store
 	scim        http.Handler
 	unavailable atomic.Bool
+	throttled   atomic.Bool
 
 	mu       sync.Mutex
 	requests []string
@@ -92,6 +93,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, "the service is down for maintenance")
 		return
 	}
+	if s.throttled.Load() {
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusTooManyRequests, "too many requests")
+		return
+	}
 	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(s.Token)) != 1 {
 		writeError(w, http.StatusUnauthorized, "the bearer token is missing or not valid")
@@ -112,6 +118,9 @@ func writeError(w http.ResponseWriter, status int, detail string) {
 // SetUnavailable makes every request fail with 503 Service Unavailable (true) or be
 // served again (false).
 func (s *Server) SetUnavailable(down bool) { s.unavailable.Store(down) }
+
+// SetThrottled makes the server answer 429 Too Many Requests (true) or serve again.
+func (s *Server) SetThrottled(on bool) { s.throttled.Store(on) }
 
 // Close stops the server: later requests fail to connect.
 func (s *Server) Close() { s.hs.Close() }
