@@ -197,3 +197,44 @@ func TestLDAPDelivery(t *testing.T) {
 	// The connector cannot go while the catalog holds its group.
 	h.fails(h.admin, "DELETE", connectors+"/corp-ldap", nil, 400, "'finance' in catalog 'Finance'")
 }
+
+// TestLDAPPreExisting adds an LDAP group that already has a member who is a Bestow user:
+// the member is listed as pre-existing, assigned directly in one call, and keeps the
+// membership when that assignment ends. // RES-7 CON-2
+func TestLDAPPreExisting(t *testing.T) {
+	slapd := ldaptest.Start(t)
+	h := newHarness(t, sqlitetest.Open(t))
+	ldapConnector(h, slapd)
+	bob, _ := h.user("bob@bestow.test")
+	h.must(h.admin, "PATCH", "/v1.0/users/"+bob, map[string]any{"mail": "bob@bestow.test"}, 204)
+	cat := h.catalog(h.admin, "Finance")
+	dn := ldaptest.GroupDN("finance")
+	res := h.addResource(h.admin, cat, "corp-ldap", dn)
+	if res.status != 201 {
+		t.Fatal(res.raw)
+	}
+	resID := h.must(h.admin, "GET", em+"/catalogs/"+cat+"/resources", nil, 200).list()[0]["id"].(string)
+	pre := h.must(h.admin, "GET", "/bestow/v1/resources/"+resID+"/preExisting", nil, 200).list()
+	if len(pre) != 1 || pre[0]["userId"] != bob || pre[0]["roleOriginId"] != "Member" {
+		t.Fatalf("pre-existing members of the LDAP group: %v", pre)
+	}
+	pkg := h.pkg(h.admin, cat, "Finance tools")
+	h.must(h.admin, "POST", em+"/accessPackages/"+pkg+"/resourceRoleScopes", map[string]any{
+		"role":  map[string]any{"originId": "Member", "originSystem": "corp-ldap", "resource": map[string]any{"originId": dn, "originSystem": "corp-ldap"}},
+		"scope": map[string]any{"originId": dn, "originSystem": "corp-ldap"}}, 201)
+	pol := h.adminPolicy(pkg)
+	got := h.must(h.admin, "POST", "/bestow/v1/resources/"+resID+"/preExisting/assign", map[string]any{"accessPackageId": pkg, "assignmentPolicyId": pol}, 200)
+	if got.body["requested"] != float64(1) {
+		t.Fatalf("assign pre-existing: %s", got.raw)
+	}
+	h.work()
+	asg := h.must(h.admin, "GET", em+"/assignments", nil, 200).list()
+	if len(asg) != 1 || asg[0]["state"] != "delivered" {
+		t.Fatalf("bob's assignment: %v", asg)
+	}
+	h.must(h.admin, "POST", em+"/assignmentRequests", map[string]any{"requestType": "adminRemove", "assignment": map[string]any{"id": asg[0]["id"]}}, 201)
+	h.work()
+	if !slices.Contains(slapd.Members(dn), ldaptest.UserDN("bob")) {
+		t.Errorf("bob, a member before Bestow, lost the membership when his assignment ended: %v", slapd.Members(dn))
+	}
+}

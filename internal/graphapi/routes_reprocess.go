@@ -47,6 +47,47 @@ func (a *API) reprocessRoutes() []route {
 				writeJSON(w, http.StatusOK, obj{"@odata.count": len(list), "value": list})
 				return nil
 			})},
+		{method: "GET", pattern: "/bestow/v1/resources/{id}/preExisting",
+			summary: "The members of a catalog resource that no access package governs (RES-7): the people to assign directly",
+			h: a.handle(func(w http.ResponseWriter, r *http.Request) error {
+				list, err := s.PreExistingMembers(r.Context(), actorOf(r), id(r))
+				if err != nil {
+					return err
+				}
+				if list == nil {
+					list = []access.PreExistingMember{}
+				}
+				writeJSON(w, http.StatusOK, obj{"value": list})
+				return nil
+			})},
+		{method: "POST", pattern: "/bestow/v1/resources/{id}/preExisting/assign",
+			summary: `Assign every pre-existing member of a resource directly: {"accessPackageId", "assignmentPolicyId"} → the requests made and the members that could not be assigned`,
+			h: a.handle(func(w http.ResponseWriter, r *http.Request) error {
+				b, err := readBody(r)
+				if err != nil {
+					return err
+				}
+				var in struct {
+					PackageID string `json:"accessPackageId"`
+					PolicyID  string `json:"assignmentPolicyId"`
+				}
+				if err := decodeInto(b, &in); err != nil {
+					return err
+				}
+				reqs, failed, err := s.AssignPreExisting(r.Context(), actorOf(r), id(r), in.PackageID, in.PolicyID)
+				if err != nil {
+					return err
+				}
+				ids := make([]string, len(reqs))
+				for i, q := range reqs {
+					ids[i] = q.ID
+				}
+				if failed == nil {
+					failed = []access.AssignFailure{}
+				}
+				writeJSON(w, http.StatusOK, obj{"requested": len(reqs), "requestIds": ids, "failed": failed})
+				return nil
+			})},
 		{method: "POST", pattern: "/bestow/v1/accessPackages/{id}/reprocessAssignments",
 			summary: `Reprocess many assignments of a package: {"assignmentIds": [...]} or {"all": true}`,
 			h: a.handle(func(w http.ResponseWriter, r *http.Request) error {

@@ -97,6 +97,7 @@ func newWalkWorld(t *testing.T, h *harness) walkWorld {
 	// A connector whose target is nowhere: its settings are checked, it is never reached.
 	w.ids["connectors"] = h.must(h.admin, "POST", "/bestow/v1/connectors", map[string]any{"id": "walk-ldap", "type": "ldap",
 		"displayName": "Walk LDAP", "settings": map[string]any{"url": "ldap://127.0.0.1:1", "baseDN": "dc=walk,dc=test", "timeout": "200ms"}}, 201).str("id")
+	w.ids["resources"] = resID
 	w.stage, w.rid, w.ref = stages[0]["id"].(string), resID, annID
 	return w
 }

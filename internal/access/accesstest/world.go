@@ -292,3 +292,18 @@ func (o *Outbox) Of(kind string) []string {
 	}
 	return out
 }
+
+// resourceOf returns the catalog resource of a group of the world's catalog.
+func (w *World) resourceOf(g access.Group) access.Resource {
+	w.T.Helper()
+	var list []access.Resource
+	w.Must(w.Svc.Store().Read(w.Ctx, func(tx access.Tx) error {
+		var err error
+		list, err = tx.Resources().List(w.Ctx, access.By(access.KeyCatalog, w.cat.ID), access.By(access.KeyOrigin, access.OriginKey(access.OriginGroup, g.ID)))
+		return err
+	}))
+	if len(list) != 1 {
+		w.T.Fatalf("group %s is %d resources of the catalog", g.DisplayName, len(list))
+	}
+	return list[0]
+}
