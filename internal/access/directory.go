@@ -41,6 +41,11 @@ type User struct {
 	// (accessPackageSubject.subjectLifecycle): "" (notDefined), notGoverned or governed. It
 	// is changed only through SetSubjectLifecycle.
 	SubjectLifecycle string `json:"subjectLifecycle,omitempty"`
+	// LifecycleBlocked is when entitlement management blocked the sign-in of this guest
+	// because their last assignment ended (EXT-2), and LifecycleDelete when it deletes
+	// them; both are cleared when they get an assignment again.
+	LifecycleBlocked *time.Time `json:"lifecycleBlockedDateTime,omitempty"`
+	LifecycleDelete  *time.Time `json:"lifecycleDeleteDateTime,omitempty"`
 }
 
 // User types, as Graph spells them.

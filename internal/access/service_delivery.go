@@ -220,6 +220,11 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 	if err != nil {
 		return n, fmt.Errorf("sweep assignments: %w", err)
 	}
+	removed, err := s.sweepExternalUsers(ctx, now)
+	n += removed
+	if err != nil {
+		return n, fmt.Errorf("sweep external users: %w", err)
+	}
 	purged, err := s.purgeExpired(ctx)
 	n += purged
 	if err != nil {

@@ -247,6 +247,9 @@ func (s *Service) fulfill(ctx context.Context, tx Tx, req *Request, now time.Tim
 			PolicyVersion: req.PolicyVersion, TargetID: req.TargetID, State: AsgDelivering, Status: "Delivering",
 			Start: now, End: end, CreatedDateTime: now, RequestID: req.ID}
 		req.AssignmentID = a.ID
+		if err := assignedAgain(ctx, tx, req.TargetID); err != nil { // EXT-2
+			return err
+		}
 		rss, err := tx.RoleScopes().List(ctx, By(KeyPackage, req.PackageID))
 		if err != nil {
 			return err
@@ -341,7 +344,10 @@ func (s *Service) endAssignment(ctx context.Context, tx Tx, a *Assignment, req *
 			return err
 		}
 	}
-	return tx.Assignments().Put(ctx, a)
+	if err := tx.Assignments().Put(ctx, a); err != nil {
+		return err
+	}
+	return lastAssignmentEnded(ctx, tx, a.TargetID, now) // EXT-2
 }
 
 // settle derives an assignment's state from its roles in the ledger (ASG-5) and moves the

@@ -234,6 +234,7 @@ func prospectiveGuest(ctx context.Context, tx Tx, address, name string) (User, S
 // saveGuest stores a new guest account.
 func (s *Service) saveGuest(ctx context.Context, tx Tx, u *User) error {
 	u.ID, u.CreatedDateTime = s.ids.NewID(), s.clock.Now()
+	u.SubjectLifecycle = LifecycleGoverned // brought in by entitlement management (EXT-2)
 	if err := u.Validate(); err != nil {
 		return err
 	}

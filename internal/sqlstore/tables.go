@@ -16,11 +16,11 @@ var (
 	users = &table[access.User, *access.User]{
 		name: "users", what: "user", audit: access.AuditUser,
 		id:   func(u *access.User) string { return u.ID },
-		cols: []string{"upn", "state"},
+		cols: []string{"upn", "state", "due"},
 		values: func(u *access.User) []any {
-			return []any{strings.ToLower(u.UserPrincipalName), access.DirectoryState(u.DeletedDateTime)}
+			return []any{strings.ToLower(u.UserPrincipalName), access.DirectoryState(u.DeletedDateTime), dueValue(u.LifecycleDelete)}
 		},
-		keys: map[string]string{access.KeyUPN: "upn", access.KeyState: "state"},
+		keys: map[string]string{access.KeyUPN: "upn", access.KeyState: "state", access.KeyDue: "due"},
 		unique: func(u *access.User) string {
 			return fmt.Sprintf("a user with userPrincipalName '%s' already exists; choose another", u.UserPrincipalName)
 		},

@@ -24,6 +24,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Lifecycle", func(t *testing.T) { runLifecycle(t, open) })
 	t.Run("Reprocess", func(t *testing.T) { runReprocess(t, open) })
 	t.Run("PreExisting", func(t *testing.T) { runPreExisting(t, open) })
+	t.Run("External", func(t *testing.T) { runExternal(t, open) })
 	t.Run("Audit", func(t *testing.T) { runAudit(t, open) })
 }
 
