@@ -97,6 +97,7 @@ type lifecycle struct {
 	req1ID         string // requestor1's request for package 1
 	stage1ID       string // its first stage
 	delivered1     bool   // requestor1 holds package 1
+	canceledID     string // requestor3's canceled request (step u)
 }
 
 // lifecycleSteps lists steps m–v.
@@ -114,9 +115,12 @@ func (sc *scenario) lifecycleSteps() []namedStep {
 		{"q. approver2: approves stage 2", sc.lcApproveStage2},
 		{"r1. requestor1's request is delivered (poll) and she is a member of the group", sc.lcDelivered},
 		{"r2. assignments: filterByCurrentUser(on='target') and admin list, $filter=state eq 'delivered'", sc.lcAssignments},
+		{"r3. admin reprocesses requestor1's delivered assignment (assignments/{id}/reprocess, 202): still delivered, still a member", sc.lcReprocessAssignment},
+		{"r4. reprocess of requestor1's delivered request (assignmentRequests/{id}/reprocess) is refused (expect 400)", sc.lcReprocessRequestRefused},
 		{"s. DELETE of package 1, which has an active assignment (expect 400)", sc.lcDeletePackageRefused},
 		{"t. approver1 and approver3 decide the same stage at once: one succeeds, the other gets 409", sc.lcConcurrentDecision},
 		{"u. requestor3 requests package 1 and cancels (POST cancel), GET shows canceled; a second cancel fails", sc.lcCancel},
+		{"u2. admin deletes requestor3's canceled request (DELETE assignmentRequests/{id}); GET answers 404", sc.lcDeleteCanceled},
 		{"v1. package 2 with the same group's Member role and a policy without approval", sc.lcPackage2},
 		{"v2. requestor1 requests package 2 (delivered without approval): two delivered assignments", sc.lcRequest2},
 		{"v3. requestor1 removes her package-1 assignment (userRemove): still a member through package 2", sc.lcUserRemove},
@@ -939,9 +943,71 @@ func (sc *scenario) lcCancel(s *step) {
 	s.logf("after cancel: state=%s status=%s", deref(got.GetState()), deref(got.GetStatus()))
 	s.expect(got.GetState() != nil && *got.GetState() == models.CANCELED_ACCESSPACKAGEREQUESTSTATE, "state after cancel = %s, want canceled", deref(got.GetState()))
 	s.expectODataError("a second cancel", by.Cancel().Post(s.ctx, nil), 400, "")
+	sc.lc.canceledID = id
 	if list, ok := sc.approvals(s, sc.user(approver1)); ok {
 		s.expect(findApproval(list, id) == nil, "approver1 still sees the canceled request among approvals")
 	}
+}
+
+// u2. A request that is over can be deleted, as Graph documents.
+func (sc *scenario) lcDeleteCanceled(s *step) {
+	if s.requires(sc.lc.canceledID != "", "no canceled request (step u)") {
+		return
+	}
+	by := sc.em.AssignmentRequests().ByAccessPackageAssignmentRequestId(sc.lc.canceledID)
+	if s.failed("AssignmentRequests().ByAccessPackageAssignmentRequestId().Delete", by.Delete(s.ctx, nil)) {
+		return
+	}
+	_, err := by.Get(s.ctx, nil)
+	s.expectODataError("GET of the deleted request", err, 404, "")
+}
+
+// r3. Reprocessing a delivered assignment re-applies its roles; nothing is lost.
+func (sc *scenario) lcReprocessAssignment(s *step) {
+	if s.requires(sc.lc.delivered1, "requestor1's request was not delivered (step r1)") {
+		return
+	}
+	req, err := sc.em.AssignmentRequests().ByAccessPackageAssignmentRequestId(sc.lc.req1ID).Get(s.ctx,
+		&identitygovernance.EntitlementManagementAssignmentRequestsAccessPackageAssignmentRequestItemRequestBuilderGetRequestConfiguration{
+			QueryParameters: &identitygovernance.EntitlementManagementAssignmentRequestsAccessPackageAssignmentRequestItemRequestBuilderGetQueryParameters{Expand: []string{"assignment"}},
+		})
+	if s.failed("AssignmentRequests().ByAccessPackageAssignmentRequestId().Get $expand=assignment", err) {
+		return
+	}
+	if req.GetAssignment() == nil || req.GetAssignment().GetId() == nil {
+		s.failf("the request has no assignment")
+		return
+	}
+	id := *req.GetAssignment().GetId()
+	if s.failed("Assignments().ByAccessPackageAssignmentId().Reprocess().Post", sc.em.Assignments().ByAccessPackageAssignmentId(id).Reprocess().Post(s.ctx, nil)) {
+		return
+	}
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		a, err := sc.em.Assignments().ByAccessPackageAssignmentId(id).Get(s.ctx, nil)
+		if s.failed("Assignments().ByAccessPackageAssignmentId().Get", err) {
+			return
+		}
+		if a.GetState() != nil && *a.GetState() == models.DELIVERED_ACCESSPACKAGEASSIGNMENTSTATE {
+			s.logf("assignment %s delivered again after reprocess", id)
+			break
+		}
+		if time.Now().After(deadline) {
+			s.failf("assignment %s is %s 20 s after reprocess, want delivered", id, deref(a.GetState()))
+			return
+		}
+	}
+	if member, ok := sc.isMember(s, sc.user(requestor1).id); ok {
+		s.expect(member, "requestor1 is not a member of the group after reprocess")
+	}
+}
+
+// r4. A delivered request has nothing to reprocess (REQ-7).
+func (sc *scenario) lcReprocessRequestRefused(s *step) {
+	if s.requires(sc.lc.delivered1, "requestor1's request was not delivered (step r1)") {
+		return
+	}
+	err := sc.em.AssignmentRequests().ByAccessPackageAssignmentRequestId(sc.lc.req1ID).Reprocess().Post(s.ctx, nil)
+	s.expectODataError("reprocess of a delivered request", err, 400, "")
 }
 
 // v1. A second package granting the same group membership, with a policy without approval.
