@@ -780,9 +780,10 @@ func (s *Service) MyRequests(ctx context.Context, who Actor, on string) ([]Reque
 }
 
 // approvalsOf lists the pending requests a user may decide, through the index of
-// approvers.
+// approvers; a request waiting for a custom extension's callback is not to be decided.
 func approvalsOf(ctx context.Context, tx Tx, userID string) ([]Request, error) {
-	return tx.ApproverRequests(ctx, userID, StatePendingApproval)
+	list, err := tx.ApproverRequests(ctx, userID, StatePendingApproval)
+	return slices.DeleteFunc(list, func(r Request) bool { return r.Status == StatusWaiting }), err
 }
 
 // GetApproval returns a request as seen by one of its approvers; anyone else, including

@@ -24,6 +24,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Lifecycle", func(t *testing.T) { runLifecycle(t, open) })
 	t.Run("Reprocess", func(t *testing.T) { runReprocess(t, open) })
 	t.Run("Audit", func(t *testing.T) { runAudit(t, open) })
+	t.Run("Extensions", func(t *testing.T) { runExtensions(t, open) })
 }
 
 // Clock is a settable clock for tests.
