@@ -28,6 +28,9 @@ const (
 // verify with the secret of an extension called for this request. Only a waiting request
 // resumes, and only with the stage and instance it waits for.
 func (s *Service) ResumeRequest(ctx context.Context, who Actor, id string, in Resumption, signed *Signed) error {
+	if who.UserID == "" && !who.System && who.DisplayName == "" {
+		who.DisplayName = "custom extension receiver (signed callback)" // the author of the change in the audit log
+	}
 	var by Actor
 	_, err := update(ctx, s, who,
 		func(tx *op) (Request, error) {

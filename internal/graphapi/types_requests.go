@@ -12,7 +12,7 @@ import (
 // approvals with their stages, and the subjects they are for.
 func (a *API) requestTypes(t *types) {
 	t.request = newType("accessPackageAssignmentRequest", access.Request{},
-		[]string{"catalogId", "policyVersion", "stages", "due", "accessPackageId", "assignmentPolicyId", "assignmentId", "targetId", "requestorId",
+		[]string{"catalogId", "policyVersion", "stages", "due", "waitingOn", "accessPackageId", "assignmentPolicyId", "assignmentId", "targetId", "requestorId",
 			"accessPackage", "assignment", "requestor"},
 		"accessPackage/id", "assignment/id", "requestor/objectId")
 	t.request.keys = map[string]string{"state": access.KeyState}
