@@ -84,6 +84,7 @@ func runExtensions(t *testing.T, open Opener) {
 	t.Run("CON-5 no callback in time: the stage fails and the request is denied", func(t *testing.T) { callbackTimeout(t, open) })
 	t.Run("CON-5 a failing receiver is retried, then the callout is marked failed", func(t *testing.T) { calloutRetries(t, open) })
 	t.Run("CON-5 a waiting callout refused by its receiver fails the request", func(t *testing.T) { calloutRefused(t, open) })
+	t.Run("CON-5 a receiver slower than the client timeout counts as a failure and is retried", func(t *testing.T) { calloutTimeout(t, open) })
 	t.Run("CON-5 POL-7 pre-expiration extensions are called 14 days and 1 day before the end", func(t *testing.T) { preExpiration(t, open) })
 }
 
@@ -530,6 +531,34 @@ func calloutRefused(t *testing.T, open Opener) {
 	r = w.Req(r.ID)
 	if r.State != access.StateDenied || r.Status != access.StatusCalloutFailed || r.Callouts[0].Status != access.CalloutFailed || !strings.Contains(r.Callouts[0].Detail, "400") {
 		t.Fatalf("after a refused callout: %s/%s %+v", r.State, r.Status, r.Callouts)
+	}
+}
+
+func calloutTimeout(t *testing.T, open Opener) {
+	w := NewWorld(t, open)
+	rc := NewReceiver(t, w.Clock.Now)
+	ms := 200
+	x := w.Extension(rc, func(x *access.Extension) { x.ClientConfiguration = &access.ClientConfiguration{TimeoutInMilliseconds: &ms} })
+	p := w.Package("P", w.Group("G"))
+	w.Policy(p, "Told", Bind(access.ExtCreated, x.ID))
+	rc.Slow(time.Second)
+	_, uA := w.User("u")
+	r, err := w.Request(uA, p)
+	w.Must(err)
+	start := time.Now()
+	w.Work()
+	if d := time.Since(start); d > 900*time.Millisecond {
+		t.Errorf("the worker waited %s for a receiver with a 200ms timeout", d)
+	}
+	r = w.Req(r.ID)
+	if r.Callouts[0].Status != access.CalloutQueued || !strings.Contains(history(r), "retrying") || !strings.Contains(r.History[len(r.History)-1].Detail, "200ms") {
+		t.Fatalf("after a slow receiver: %+v\n%s", r.Callouts, history(r))
+	}
+	rc.Slow(0)
+	w.Clock.Advance(access.CalloutRetry.First + time.Second)
+	w.Work()
+	if r = w.Req(r.ID); r.Callouts[0].Status != access.CalloutSent || len(rc.Got()) != 1 {
+		t.Fatalf("after the receiver sped up: %+v", r.Callouts)
 	}
 }
 

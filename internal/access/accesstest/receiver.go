@@ -23,7 +23,8 @@ type Receiver struct {
 	Now    func() time.Time // the receiver's clock, for the freshness check
 
 	mu       sync.Mutex
-	statuses []int // answers to give, in order; the last one repeats; empty: 202
+	statuses []int         // answers to give, in order; the last one repeats; empty: 202
+	delay    time.Duration // how long to take before answering
 	Calls    int   // every call, verified or not
 	Bad      []string
 	Payloads []Payload
@@ -70,6 +71,9 @@ func (rc *Receiver) Answer(statuses ...int) {
 	rc.mu.Unlock()
 }
 
+// Slow makes the receiver take d before it answers.
+func (rc *Receiver) Slow(d time.Duration) { rc.mu.Lock(); rc.delay = d; rc.mu.Unlock() }
+
 // Got returns the verified payloads received so far.
 func (rc *Receiver) Got() []Payload {
 	rc.mu.Lock()
@@ -83,8 +87,20 @@ func (rc *Receiver) Count() int { rc.mu.Lock(); defer rc.mu.Unlock(); return rc.
 func (rc *Receiver) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	rc.mu.Lock()
+	delay := rc.delay
+	rc.mu.Unlock()
+	gone := false
+	select {
+	case <-time.After(delay):
+	case <-r.Context().Done():
+		gone = true // Bestow gave up waiting: it will send this callout again
+	}
+	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	rc.Calls++
+	if gone {
+		return
+	}
 	if why := Verify(rc.Secret, r.Header.Get("X-Bestow-Signature"), r.Header.Get("X-Bestow-Timestamp"), body, rc.Now()); why != "" {
 		rc.Bad = append(rc.Bad, why)
 		http.Error(w, why, http.StatusUnauthorized)
