@@ -538,7 +538,9 @@ func calloutTimeout(t *testing.T, open Opener) {
 	w := NewWorld(t, open)
 	rc := NewReceiver(t, w.Clock.Now)
 	ms := 200
-	x := w.Extension(rc, func(x *access.Extension) { x.ClientConfiguration = &access.ClientConfiguration{TimeoutInMilliseconds: &ms} })
+	x := w.Extension(rc, func(x *access.Extension) {
+		x.ClientConfiguration = &access.ClientConfiguration{TimeoutInMilliseconds: &ms}
+	})
 	p := w.Package("P", w.Group("G"))
 	w.Policy(p, "Told", Bind(access.ExtCreated, x.ID))
 	rc.Slow(time.Second)

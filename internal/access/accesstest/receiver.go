@@ -25,7 +25,7 @@ type Receiver struct {
 	mu       sync.Mutex
 	statuses []int         // answers to give, in order; the last one repeats; empty: 202
 	delay    time.Duration // how long to take before answering
-	Calls    int   // every call, verified or not
+	Calls    int           // every call, verified or not
 	Bad      []string
 	Payloads []Payload
 }
