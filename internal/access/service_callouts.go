@@ -142,7 +142,7 @@ func (s *Service) queueCallout(ctx context.Context, tx Tx, cc calloutContext, wa
 	return tx.Callouts().Put(ctx, &c)
 }
 
-// afterCallback fails the stage a request waits at: the callback timed out or the callout
+// failWaiting fails the stage a request waits at: the callback timed out or the callout
 // could not be made. The request is denied with the reason (CON-5).
 func (s *Service) failWaiting(ctx context.Context, tx Tx, r *Request, status, instStatus, action, why string, now time.Time) error {
 	if inst := r.instance(r.WaitingOn); inst != nil {

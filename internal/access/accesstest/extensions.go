@@ -568,9 +568,11 @@ func preExpiration(t *testing.T, open Opener) {
 	w := NewWorld(t, open)
 	rc := NewReceiver(t, w.Clock.Now)
 	pre := w.Extension(rc, PreExpiration)
+	ends := NewReceiver(t, w.Clock.Now)
+	removed := w.Extension(ends)
 	p := w.Package("P", w.Group("G"))
 	month := access.Duration(30 * 24 * time.Hour)
-	pol := w.Policy(p, "Month", Bind(access.ExtFourteenDays, pre.ID), Bind(access.ExtOneDayBefore, pre.ID),
+	pol := w.Policy(p, "Month", Bind(access.ExtFourteenDays, pre.ID), Bind(access.ExtOneDayBefore, pre.ID), Bind(access.ExtRemoved, removed.ID),
 		func(p *access.Policy) {
 			p.Expiration = access.Expiration{Type: access.ExpireAfterDuration, Duration: &month}
 		})
@@ -596,5 +598,18 @@ func preExpiration(t *testing.T, open Opener) {
 	r = w.Req(r.ID)
 	if len(r.Callouts) != 2 || r.Callouts[0].Status != access.CalloutSent || r.Callouts[1].Status != access.CalloutSent {
 		t.Fatalf("the request shows %+v", r.Callouts)
+	}
+	// The end: the assignment is removed (a systemRemove request), which calls the
+	// extension bound at assignmentRequestRemoved; pre-expiration ones are not called again.
+	if len(ends.Got()) != 0 {
+		t.Fatal("the removed stage was called before the end")
+	}
+	w.Clock.Advance(2 * 24 * time.Hour)
+	w.Work()
+	if got := ends.Got(); len(got) != 1 || got[0].Data.Stage != access.ExtRemoved || got[0].Data.RequestType != access.ReqSystemRemove {
+		t.Fatalf("at the end: %d callouts", len(got))
+	}
+	if len(rc.Got()) != 2 {
+		t.Fatalf("pre-expiration callouts after the end: %d", len(rc.Got()))
 	}
 }
