@@ -151,8 +151,15 @@ func TestResumeAPI(t *testing.T) { // CON-5
 		pol["customExtensionStageSettings"] = []any{map[string]any{"stage": "assignmentRequestCreated", "customExtension": map[string]any{"id": x.str("id")}}}
 		polID := h.must(h.admin, "POST", em+"/assignmentPolicies", pol, 201).str("id")
 		annID, ann := h.user("ann@bestow.test")
-		req := h.must(ann, "POST", em+"/assignmentRequests", map[string]any{"requestType": "userAdd", "justification": "payroll",
-			"assignment": map[string]any{"accessPackageId": pkg, "assignmentPolicyId": polID}}, 201).str("id")
+		submitted := h.must(ann, "POST", em+"/assignmentRequests", map[string]any{"requestType": "userAdd", "justification": "payroll",
+			"assignment": map[string]any{"accessPackageId": pkg, "assignmentPolicyId": polID}}, 201)
+		req := submitted.str("id")
+		// Before the callout is sent, Graph's view shows it as waited for: never Bestow's
+		// calloutPending, which the SDKs cannot read.
+		if inst, _ := submitted.body["customExtensionCalloutInstances"].([]any); submitted.str("status") != "WaitingForCallback" || len(inst) != 1 ||
+			inst[0].(map[string]any)["status"] != "waitingForCallback" {
+			t.Fatalf("submitted: %s", submitted.raw)
+		}
 		h.work()
 		got := h.must(h.admin, "GET", em+"/assignmentRequests/"+req, nil, 200)
 		inst, _ := got.body["customExtensionCalloutInstances"].([]any)
