@@ -312,6 +312,20 @@ func (sc *scenario) lcPackage1(s *step) { sc.lc.pkg1ID = sc.lcPackage(s, "SDK Li
 // may add and remove their own access, and the access does not expire. Each entry of
 // stages is one approval stage with those users as singleUser approvers.
 func (sc *scenario) lcPolicy(s *step, pkgID, name string, justification bool, stages ...[]*actor) (models.AccessPackageAssignmentPolicyable, error) {
+	return sc.em.AssignmentPolicies().Post(s.ctx, sc.policyModel(pkgID, name, justification, stages...), nil)
+}
+
+// lcPolicyWith posts a policy without approval or required justification, which change
+// may alter first.
+func (sc *scenario) lcPolicyWith(s *step, pkgID, name string, change func(models.AccessPackageAssignmentPolicyable)) (models.AccessPackageAssignmentPolicyable, error) {
+	pol := sc.policyModel(pkgID, name, false)
+	change(pol)
+	return sc.em.AssignmentPolicies().Post(s.ctx, pol, nil)
+}
+
+// policyModel is the lifecycle's policy for pkgID: all members may request for
+// themselves, approval in the given stages, no expiration.
+func (sc *scenario) policyModel(pkgID, name string, justification bool, stages ...[]*actor) models.AccessPackageAssignmentPolicyable {
 	pol := models.NewAccessPackageAssignmentPolicy()
 	pol.SetDisplayName(sp(name + " " + sc.suffix))
 	pol.SetDescription(sp("request lifecycle"))
@@ -357,7 +371,7 @@ func (sc *scenario) lcPolicy(s *step, pkgID, name string, justification bool, st
 	ap := models.NewAccessPackage()
 	ap.SetId(sp(pkgID))
 	pol.SetAccessPackage(ap)
-	return sc.em.AssignmentPolicies().Post(s.ctx, pol, nil)
+	return pol
 }
 
 // m4. The two-stage policy of package 1, read back.

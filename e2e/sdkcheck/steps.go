@@ -27,6 +27,7 @@ type scenario struct {
 	newClient func(token string) (*msgraphsdk.GraphServiceClient, error)
 	mint      func(ctx context.Context, upn string) (string, error)
 	lc        lifecycle
+	x         extensionRun // the custom extension steps (extensions.go)
 
 	userIDs   []string
 	groupID   string
@@ -67,7 +68,7 @@ func (sc *scenario) steps() []namedStep {
 		{"l4. PATCH package description", sc.patchPackage},
 		{"l5. delete the assignment policy (then GET answers 404)", sc.deletePolicy},
 		{"l6. delete the catalog that holds the package (expect CatalogHasAccessPackages)", sc.deleteCatalog},
-	}, sc.lifecycleSteps()...)
+	}, append(sc.lifecycleSteps(), sc.extensionSteps()...)...)
 }
 
 func sp(s string) *string { return &s }

@@ -65,7 +65,8 @@ const (
 	AuditRoleAssignment        = "roleAssignment"
 	AuditToken                 = "token" // recorded without the token's hash
 	AuditSettings              = "settings"
-	AuditConnector             = "connector" // recorded without its secrets
+	AuditConnector             = "connector"               // recorded without its secrets
+	AuditCustomExtension       = "customWorkflowExtension" // recorded without its secret
 )
 
 // AuditObjectTypes lists the object types of audit entries.
@@ -73,7 +74,7 @@ var AuditObjectTypes = []string{AuditUser, AuditGroup, AuditGroupMember, AuditGr
 	AuditAppRoleAssignment, AuditSite, AuditSiteRoleAssignment, AuditConnectedOrganization, AuditCatalog,
 	AuditResource, AuditResourceRequest, AuditPackage, AuditRoleScope, AuditIncompatiblePackage,
 	AuditIncompatibleGroup, AuditPolicy, AuditRequest, AuditAssignment, AuditRoleAssignment, AuditToken,
-	AuditSettings, AuditConnector}
+	AuditSettings, AuditConnector, AuditCustomExtension}
 
 // AuditQuery selects audit entries: every set field must match. Since is inclusive,
 // Until exclusive. Entries come ordered by time, then id; Offset skips, Limit (when > 0)

@@ -27,6 +27,8 @@ var systemWork = map[string]string{
 	"ClaimDeliveries":    "the delivery worker (internal/delivery)",
 	"RecordDeliveries":   "the delivery worker (internal/delivery)",
 	"Connector":          "the delivery worker: the settings of the connector it delivers through",
+	"ClaimCallouts":      "the delivery worker: custom extension callouts that are due (CON-5)",
+	"RecordCallouts":     "the delivery worker: the outcomes of the callouts it made (CON-5)",
 	"ReconcileAll":       "the worker's periodic reconcile (ASG-6)",
 	"DeclareConnectors":  "the connectors of the server's config file, at start",
 	"reconcileRoles":     "a reconcile, after ReconcileConnector authorized its caller or for the worker",

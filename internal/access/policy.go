@@ -25,7 +25,7 @@ type Policy struct {
 	Expiration                   Expiration                `json:"expiration"`
 	ReviewSettings               json.RawMessage           `json:"reviewSettings,omitempty"`
 	NotificationSettings         *NotificationSettings     `json:"notificationSettings,omitempty"`
-	CustomExtensionStageSettings json.RawMessage           `json:"customExtensionStageSettings,omitempty"`
+	CustomExtensionStageSettings []ExtensionStageSetting   `json:"customExtensionStageSettings"`
 	Questions                    []Question                `json:"questions"`
 	CreatedDateTime              time.Time                 `json:"createdDateTime"`
 	ModifiedDateTime             time.Time                 `json:"modifiedDateTime"`
@@ -144,6 +144,9 @@ func (p *Policy) Validate(now time.Time, ids IDs) error {
 		return err
 	}
 	if err := p.validateQuestions(ids); err != nil {
+		return err
+	}
+	if err := p.validateStageSettings(ids); err != nil {
 		return err
 	}
 	if p.RequestorSettings.OnBehalfRequestors == nil {

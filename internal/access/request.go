@@ -93,8 +93,12 @@ type Request struct {
 	RequestorID       string     `json:"requestorId"` // "" when the system made it
 	Stages            []Stage    `json:"stages"`
 	History           []Event    `json:"history"`
+	// Callouts are the custom extensions called for the request (CON-5); WaitingOn is the
+	// one whose callback it waits for (its status is then StatusWaiting).
+	Callouts  []CalloutInstance `json:"customExtensionCalloutInstances"`
+	WaitingOn string            `json:"waitingOn,omitempty"`
 	// Due is when the sweep must look at the request next (stage escalation or timeout,
-	// scheduled start); nil when nothing is due.
+	// scheduled start, callback timeout); nil when nothing is due.
 	Due *time.Time `json:"due,omitempty"`
 }
 
@@ -221,6 +225,9 @@ func (r Request) MarshalJSON() ([]byte, error) {
 	}
 	if r.Stages == nil {
 		r.Stages = []Stage{}
+	}
+	if r.Callouts == nil {
+		r.Callouts = []CalloutInstance{}
 	}
 	return json.Marshal(plain(r))
 }

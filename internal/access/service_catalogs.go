@@ -116,6 +116,15 @@ func (s *Service) DeleteCatalog(ctx context.Context, who Actor, id string) error
 		if err != nil {
 			return err
 		}
+		exts, err := tx.Extensions().List(ctx, By(KeyCatalog, id))
+		if err != nil {
+			return err
+		}
+		for _, x := range exts { // no policy can bind them: the catalog holds no package
+			if err := tx.Extensions().Delete(ctx, x.ID); err != nil {
+				return err
+			}
+		}
 		for _, r := range res {
 			if err := tx.Resources().Delete(ctx, r.ID); err != nil {
 				return err

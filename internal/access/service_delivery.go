@@ -277,6 +277,9 @@ func (s *Service) sweepRequest(ctx context.Context, id string) (bool, error) {
 				return nil
 			}
 			changed = true
+			if r.Status == StatusWaiting {
+				return s.callbackTimedOut(ctx, tx, r, now) // CON-5
+			}
 			switch r.State {
 			case StateScheduled:
 				r.record(now, SystemActor, "Scheduled start reached", StateDelivering, StatusDelivering, "", "")
@@ -402,6 +405,9 @@ func (s *Service) sweepAssignment(ctx context.Context, tx Tx, a *Assignment, now
 			if h == 24 {
 				a.Status = "NearExpiry1DayNotificationTriggered"
 			}
+			if err := s.reachAssignmentStage(ctx, tx, a, reminderStage(h), now); err != nil {
+				return true, err
+			}
 			if !assignmentMailsOff(ctx, tx, a.PolicyID) {
 				err := s.notify(ctx, tx, MailExpiringSoon, []string{a.TargetID}, requestOf(ctx, tx, a),
 					map[string]string{"days": fmt.Sprint(h / 24), "endDateTime": a.End.Format(time.RFC3339), "assignmentId": a.ID}, now)
@@ -413,6 +419,14 @@ func (s *Service) sweepAssignment(ctx context.Context, tx Tx, a *Assignment, now
 	}
 	a.Due = a.nextDue()
 	return true, tx.Assignments().Put(ctx, a)
+}
+
+// reminderStage is the custom extension stage of a reminder point (hours before the end).
+func reminderStage(h int) string {
+	if h <= 24 {
+		return ExtOneDayBefore
+	}
+	return ExtFourteenDays
 }
 
 // requestOf returns the request that last changed an assignment, for mail data; a

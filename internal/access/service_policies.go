@@ -97,7 +97,7 @@ func (s *Service) checkPolicy(ctx context.Context, tx *op, pol Policy, t Target)
 			}
 		}
 	}
-	return nil
+	return checkStageSettings(ctx, tx, pol)
 }
 
 // GetPolicy returns a policy the actor may read.

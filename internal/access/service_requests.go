@@ -138,11 +138,7 @@ func (s *Service) submitAdd(ctx context.Context, tx *op, typ string, in RequestI
 		action = "Administrator directly assigns user to access package"
 	}
 	req.record(now, who, action, StateSubmitted, StatusAccepted, in.Justification, "")
-	if typ == ReqUserAdd && pol.RequestApprovalSettings.IsApprovalRequiredForAdd && len(pol.RequestApprovalSettings.Stages) > 0 {
-		if err := s.startApproval(ctx, tx, &req, &pol, sub, now); err != nil {
-			return Request{}, err
-		}
-	} else if err := s.approved(ctx, tx, &req, now, "Auto approve access package assignment request"); err != nil {
+	if err := s.startRequest(ctx, tx, &req, &pol, sub, now); err != nil {
 		return Request{}, err
 	}
 	return req, tx.Requests().Put(ctx, &req)
@@ -207,6 +203,25 @@ func directPolicy(ctx context.Context, tx Tx, id string, p Package, sub Subject)
 	return pol, nil
 }
 
+// startRequest moves a submitted request on: it calls the extensions bound at
+// assignmentRequestCreated (and waits for one that waits, CON-5), then afterCreated.
+func (s *Service) startRequest(ctx context.Context, tx Tx, req *Request, pol *Policy, sub Subject, now time.Time) error {
+	if wait, err := s.reachStage(ctx, tx, req, pol, ExtCreated, now); err != nil || wait {
+		return err
+	}
+	return s.afterCreated(ctx, tx, req, pol, sub, now)
+}
+
+// afterCreated opens approval when the policy asks for it for the request's type, else
+// approves the request.
+func (s *Service) afterCreated(ctx context.Context, tx Tx, req *Request, pol *Policy, sub Subject, now time.Time) error {
+	a := pol.RequestApprovalSettings
+	if len(a.Stages) > 0 && (req.RequestType == ReqUserAdd && a.IsApprovalRequiredForAdd || req.RequestType == ReqUserUpdate && a.IsApprovalRequiredForUpdate) {
+		return s.startApproval(ctx, tx, req, pol, sub, now)
+	}
+	return s.approved(ctx, tx, req, now, "Auto approve access package assignment request")
+}
+
 // startApproval opens the first approval stage with its approvers (POL-3).
 func (s *Service) startApproval(ctx context.Context, tx Tx, req *Request, pol *Policy, sub Subject, now time.Time) error {
 	stages := pol.RequestApprovalSettings.Stages
@@ -223,9 +238,18 @@ func (s *Service) startApproval(ctx context.Context, tx Tx, req *Request, pol *P
 	return s.notify(ctx, tx, MailApprovalNeeded, approvers, req, map[string]string{"stage": req.Stages[0].DisplayName}, now)
 }
 
-// approved moves an approved (or auto-approved) request on: scheduled until a future
-// start, else fulfilled.
+// approved moves an approved (or auto-approved) request on: it calls the extensions
+// bound at assignmentRequestApproved (and waits for one that waits, CON-5), then proceeds.
 func (s *Service) approved(ctx context.Context, tx Tx, req *Request, now time.Time, action string) error {
+	req.Due = nil
+	if wait, err := s.reachStage(ctx, tx, req, nil, ExtApproved, now); err != nil || wait {
+		return err
+	}
+	return s.proceed(ctx, tx, req, now, action)
+}
+
+// proceed moves an approved request on: scheduled until a future start, else fulfilled.
+func (s *Service) proceed(ctx context.Context, tx Tx, req *Request, now time.Time, action string) error {
 	req.Due = nil
 	if st := req.Schedule.StartDateTime; req.IsAdd() && st != nil && st.After(now) {
 		start := *st
@@ -339,6 +363,9 @@ func (s *Service) endAssignment(ctx context.Context, tx Tx, a *Assignment, req *
 	if err := s.settle(ctx, tx, a, req, now); err != nil {
 		return err
 	}
+	if _, err := s.reachStage(ctx, tx, req, nil, ExtRemoved, now); err != nil {
+		return err
+	}
 	if !assignmentMailsOff(ctx, tx, a.PolicyID) {
 		if err := s.notify(ctx, tx, MailAccessEnded, []string{a.TargetID}, req, map[string]string{"assignmentId": a.ID}, now); err != nil {
 			return err
@@ -411,6 +438,11 @@ func (s *Service) settle(ctx context.Context, tx Tx, a *Assignment, req *Request
 		req.CompletedDateTime = nil // delivery resumed (REQ-8)
 	}
 	req.record(now, SystemActor, action, target, status, "", "")
+	if target == StateDelivered && !req.IsRemove() {
+		if _, err := s.reachStage(ctx, tx, req, nil, ExtGranted, now); err != nil {
+			return err
+		}
+	}
 	if target == StateDelivered && !req.IsRemove() && !assignmentMailsOff(ctx, tx, a.PolicyID) {
 		if err := s.notify(ctx, tx, MailAccessDelivered, []string{req.TargetID}, req, map[string]string{"assignmentId": a.ID}, now); err != nil {
 			return err
@@ -467,11 +499,7 @@ func (s *Service) submitUpdate(ctx context.Context, tx *op, typ string, in Reque
 		Schedule: requestedSchedule(&pol, sched, span), PackageID: p.ID, CatalogID: c.ID, PolicyID: pol.ID, PolicyVersion: pol.Version,
 		TargetID: a.TargetID, RequestorID: who.UserID, AssignmentID: a.ID}
 	req.record(now, who, "Request to extend access package assignment", StateSubmitted, StatusAccepted, in.Justification, "")
-	if typ == ReqUserUpdate && pol.RequestApprovalSettings.IsApprovalRequiredForUpdate && len(pol.RequestApprovalSettings.Stages) > 0 {
-		if err := s.startApproval(ctx, tx, &req, &pol, sub, now); err != nil {
-			return Request{}, err
-		}
-	} else if err := s.approved(ctx, tx, &req, now, "Auto approve access package assignment request"); err != nil {
+	if err := s.startRequest(ctx, tx, &req, &pol, sub, now); err != nil {
 		return Request{}, err
 	}
 	return req, tx.Requests().Put(ctx, &req)
@@ -758,9 +786,10 @@ func (s *Service) MyRequests(ctx context.Context, who Actor, on string) ([]Reque
 }
 
 // approvalsOf lists the pending requests a user may decide, through the index of
-// approvers.
+// approvers; a request waiting for a custom extension's callback is not to be decided.
 func approvalsOf(ctx context.Context, tx Tx, userID string) ([]Request, error) {
-	return tx.ApproverRequests(ctx, userID, StatePendingApproval)
+	list, err := tx.ApproverRequests(ctx, userID, StatePendingApproval)
+	return slices.DeleteFunc(list, func(r Request) bool { return r.Status == StatusWaiting }), err
 }
 
 // GetApproval returns a request as seen by one of its approvers; anyone else, including

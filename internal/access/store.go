@@ -33,19 +33,19 @@ type Key struct {
 const (
 	KeyUPN       = "upn"       // users: userPrincipalName, case-insensitive, unique
 	KeyAppID     = "appId"     // servicePrincipals: appId, unique
-	KeyCatalog   = "catalog"   // resources, packages, policies, roleAssignments, resourceRequests
+	KeyCatalog   = "catalog"   // resources, packages, policies, roleAssignments, resourceRequests, extensions
 	KeyOrigin    = "origin"    // resources: originSystem + "/" + lower(originId), unique per catalog
 	KeyPackage   = "package"   // roleScopes, policies
 	KeyResource  = "resource"  // roleScopes, appRoleAssignments (the service principal)
 	KeyPrincipal = "principal" // roleAssignments, appRoleAssignments
 	KeyHash      = "hash"      // tokens: the SHA-256 of the secret, unique
 	KeyUser      = "user"      // tokens
-	KeyState     = "state"     // users, groups: "live" or "deleted" (DirectoryState); requests, assignments, messages: state
+	KeyState     = "state"     // users, groups: "live" or "deleted" (DirectoryState); requests, assignments, messages, callouts: state
 	KeyTarget    = "target"    // requests, assignments: the target user; ledger: the subject
 	KeyRequestor = "requestor" // requests: who made it
 	KeyPolicy    = "policy"    // assignments: the assignment policy
 	KeyActive    = "active"    // assignments: "1" while active, "0" once expired
-	KeyDue       = "due"       // requests, assignments, ledger, messages: DueKey of when work is due
+	KeyDue       = "due"       // requests, assignments, ledger, messages, callouts: DueKey of when work is due
 	KeyRole      = "role"      // ledger: RoleKey of the entry's resource role
 )
 
@@ -115,6 +115,8 @@ type Tx interface {
 	Ledger() Collection[LedgerEntry]
 	Messages() Collection[Message]
 	Connectors() Collection[ConnectorConfig]
+	Extensions() Collection[Extension]
+	Callouts() Collection[Callout]
 
 	// Relate records that object is a member or owner of group; Conflict if it already is.
 	Relate(ctx context.Context, groupID string, rel Relation, objectID string) error

@@ -1,6 +1,6 @@
 // Package delivery runs Bestow's background work (DESIGN §5, §7): the sweeps of what has
-// come due, the delivery of the grant ledger into target systems through connectors, and
-// the mail outbox. The rules of each step (what a sweep changes, how a delivery result
+// come due, the delivery of the grant ledger into target systems through connectors, the
+// custom extension callouts, and the mail outbox. The rules of each step (what a sweep changes, how a delivery result
 // moves an assignment along, when a failure is retried) belong to the domain, access; this
 // package claims the work, calls the connectors outside any transaction and hands the
 // outcomes back.
@@ -120,7 +120,8 @@ func (w *Worker) loop(ctx context.Context, done chan struct{}) {
 	}
 }
 
-// RunOnce sweeps, delivers and sends mail until nothing is due. Tests call it after
+// RunOnce sweeps, delivers, makes custom extension callouts and sends mail until nothing
+// is due. Tests call it after
 // moving the clock; the background loop calls it when woken.
 func (w *Worker) RunOnce(ctx context.Context) error {
 	for {
@@ -132,11 +133,15 @@ func (w *Worker) RunOnce(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		called, err := w.Callouts(ctx)
+		if err != nil {
+			return err
+		}
 		sent, err := w.svc.SendMail(ctx, w.opts.Batch)
 		if err != nil {
 			return err
 		}
-		if swept == 0 && delivered == 0 && sent == 0 {
+		if swept == 0 && delivered == 0 && called == 0 && sent == 0 {
 			return nil
 		}
 	}

@@ -36,7 +36,10 @@ type route struct {
 	summary         string
 	typ             string // Graph type returned, for the OpenAPI document
 	public          bool   // no token needed
-	h               http.HandlerFunc
+	// signed routes also take, in place of a token, a custom extension's signature
+	// (X-Bestow-Signature), which the use case verifies (CON-5).
+	signed bool
+	h      http.HandlerFunc
 	// calls are the OData functions (name(…)) its wildcards accept; any other function or
 	// cast there is not an endpoint (checkCalls). With onlyCalls, its last wildcard holds
 	// one of them and nothing else.
@@ -77,7 +80,10 @@ func (a *API) Handler() http.Handler {
 	mux := http.NewServeMux()
 	for _, rt := range a.routes {
 		h := rt.h
-		if !rt.public {
+		switch {
+		case rt.signed:
+			h = a.authenticateOrSigned(h)
+		case !rt.public:
 			h = a.authenticate(h)
 		}
 		mux.Handle(rt.method+" "+rt.pattern, a.instrument(rt.pattern, a.checkCalls(rt, h)))
@@ -127,6 +133,25 @@ func (a *API) authenticate(next http.HandlerFunc) http.HandlerFunc {
 			return
 		}
 		next(w, r.WithContext(WithActor(r.Context(), who)))
+	}
+}
+
+// authenticateOrSigned lets a request without an Authorization header but with a custom
+// extension's signature through with no actor: the use case verifies the signature
+// against the extension's secret and refuses it otherwise. Anything else authenticates
+// as usual.
+func (a *API) authenticateOrSigned(next http.HandlerFunc) http.HandlerFunc {
+	auth := a.authenticate(next)
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "" || r.Header.Get(access.SignatureHeader) == "" {
+			auth(w, r)
+			return
+		}
+		if over, wait := a.failed.exhausted(remoteAddress(r), time.Now()); over {
+			a.tooMany(w, r, wait, "too many failed authentications from this address")
+			return
+		}
+		next(w, r)
 	}
 }
 

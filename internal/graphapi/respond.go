@@ -123,6 +123,15 @@ func bodyReader(r *http.Request) (io.Reader, error) {
 
 // readBody reads a JSON object body (chunked or not, plain or gzip) into raw properties.
 func readBody(r *http.Request) (map[string]json.RawMessage, error) {
+	data, err := readRaw(r)
+	if err != nil {
+		return nil, err
+	}
+	return parseBody(data)
+}
+
+// readRaw reads a body's bytes (chunked or not, plain or gzip), up to the limit.
+func readRaw(r *http.Request) ([]byte, error) {
 	body, err := bodyReader(r)
 	if err != nil {
 		return nil, err
@@ -135,6 +144,11 @@ func readBody(r *http.Request) (map[string]json.RawMessage, error) {
 		return nil, &statusError{http.StatusRequestEntityTooLarge, "RequestEntityTooLarge",
 			fmt.Sprintf("the request body is larger than %d bytes (after decompression); send less, for example fewer objects per request", maxBody)}
 	}
+	return data, nil
+}
+
+// parseBody parses a JSON object body into raw properties.
+func parseBody(data []byte) (map[string]json.RawMessage, error) {
 	if strings.TrimSpace(string(data)) == "" {
 		return map[string]json.RawMessage{}, nil
 	}

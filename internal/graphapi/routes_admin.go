@@ -126,6 +126,7 @@ func (a *API) routeTable() []route {
 	all = append(all, a.callRoutes()...)
 	all = append(all, a.connectorRoutes()...)
 	all = append(all, a.reprocessRoutes()...)
+	all = append(all, a.extensionRoutes()...)
 	return all
 }
 

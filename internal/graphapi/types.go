@@ -14,7 +14,7 @@ type types struct {
 	resourceRequest, accessPackage, roleScope, policy, settings             *entityType
 	roleDefinition, roleAssignment                                          *entityType
 	request, assignment, approval, approvalStage, subject                   *entityType
-	question                                                                *entityType
+	question, extension                                                     *entityType
 }
 
 func (a *API) newTypes() types {
@@ -45,6 +45,7 @@ func (a *API) newTypes() types {
 	t.question = newType("accessPackageQuestion", access.Question{}, nil)
 	t.policy = newType("accessPackageAssignmentPolicy", access.Policy{}, []string{"accessPackageId", "catalogId"}, "accessPackage/id", "catalog/id")
 	t.settings = newType("entitlementManagementSettings", access.Settings{}, nil)
+	t.extension = newType("customCalloutExtension", access.Extension{}, []string{"catalogId", "secret"})
 	t.roleDefinition = newType("unifiedRoleDefinition", access.RoleDefinition{}, nil)
 	t.roleAssignment = newType("unifiedRoleAssignment", access.RoleAssignment{}, []string{"createdDateTime"})
 	a.requestTypes(&t)

@@ -12,7 +12,7 @@ import (
 // approvals with their stages, and the subjects they are for.
 func (a *API) requestTypes(t *types) {
 	t.request = newType("accessPackageAssignmentRequest", access.Request{},
-		[]string{"catalogId", "policyVersion", "stages", "due", "accessPackageId", "assignmentPolicyId", "assignmentId", "targetId", "requestorId",
+		[]string{"catalogId", "policyVersion", "stages", "due", "waitingOn", "accessPackageId", "assignmentPolicyId", "assignmentId", "targetId", "requestorId",
 			"accessPackage", "assignment", "requestor"},
 		"accessPackage/id", "assignment/id", "requestor/objectId")
 	t.request.keys = map[string]string{"state": access.KeyState}
@@ -20,6 +20,7 @@ func (a *API) requestTypes(t *types) {
 		m["accessPackage"] = obj{"id": m["accessPackageId"]}
 		m["assignment"] = obj{"id": m["assignmentId"]}
 		m["requestor"] = obj{"objectId": m["targetId"]}
+		m["customExtensionCalloutInstances"] = graphCallouts(m)
 	}
 	t.assignment = newType("accessPackageAssignment", access.Assignment{},
 		[]string{"catalogId", "policyVersion", "startDateTime", "endDateTime", "requestId", "roles", "reminded", "due",
@@ -92,6 +93,30 @@ func (a *API) requestTypes(t *types) {
 		}
 		return t.policy.render(ctx, who, toObj(p), q)
 	}
+}
+
+// graphCallouts shows a request's callout instances with Graph's statuses only: a callout
+// recorded but not yet sent (Bestow's calloutPending, which Graph's SDKs cannot read) is
+// left out, unless the request waits for it, which Graph shows as waitingForCallback.
+func graphCallouts(m obj) []any {
+	list, _ := m["customExtensionCalloutInstances"].([]any)
+	out := []any{}
+	for _, x := range list {
+		c, ok := x.(obj)
+		if !ok || c["status"] != access.CalloutQueued {
+			out = append(out, x)
+			continue
+		}
+		if c["id"] == m["waitingOn"] {
+			w := obj{}
+			for k, v := range c {
+				w[k] = v
+			}
+			w["status"] = access.WaitingForCallback
+			out = append(out, w)
+		}
+	}
+	return out
 }
 
 // subjectView is Graph's accessPackageSubject; connectedOrganization is a relationship,

@@ -98,6 +98,11 @@ func newWalkWorld(t *testing.T, h *harness) walkWorld {
 	w.ids["connectors"] = h.must(h.admin, "POST", "/bestow/v1/connectors", map[string]any{"id": "walk-ldap", "type": "ldap",
 		"displayName": "Walk LDAP", "settings": map[string]any{"url": "ldap://127.0.0.1:1", "baseDN": "dc=walk,dc=test", "timeout": "200ms"}}, 201).str("id")
 	w.ids["resources"] = resID
+	// A custom workflow extension of the catalog, whose receiver is nowhere: the walk
+	// never reaches a stage that calls it.
+	w.ids["customWorkflowExtensions"] = h.must(h.admin, "POST", em+"/catalogs/"+cat+"/customWorkflowExtensions", map[string]any{
+		"@odata.type": "#microsoft.graph.accessPackageAssignmentRequestWorkflowExtension", "displayName": "Walk hook",
+		"endpointConfiguration": map[string]any{"@odata.type": "#microsoft.graph.httpRequestEndpoint", "targetUrl": "http://127.0.0.1:1/hook"}}, 201).str("id")
 	w.stage, w.rid, w.ref = stages[0]["id"].(string), resID, annID
 	return w
 }
@@ -109,14 +114,14 @@ func (h *harness) adminPolicy(pkg string) string {
 		"expiration": map[string]any{"type": "noExpiration"}, "accessPackage": map[string]any{"id": pkg}}, 201).str("id")
 }
 
-// fill replaces the wildcards of a route pattern with the ids of the world: {id} by the
+// fill replaces the wildcards of a route pattern with the ids of the world: {id} and {xid} by the
 // object of the collection before it, {ref} by the object of the navigation before it,
 // {call} by the subject of the requestor.
 func (w walkWorld) fill(pattern string) string {
 	segs := strings.Split(pattern, "/")
 	for i, s := range segs {
 		switch s {
-		case "{id}", "{ref}":
+		case "{id}", "{ref}", "{xid}":
 			segs[i] = w.ids[segs[i-1]]
 		case "{rid}":
 			segs[i] = w.rid

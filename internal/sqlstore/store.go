@@ -115,3 +115,5 @@ func (x *txn) Messages() access.Collection[access.Message]       { return bind(m
 func (x *txn) Connectors() access.Collection[access.ConnectorConfig] {
 	return bind(connectors, x)
 }
+func (x *txn) Extensions() access.Collection[access.Extension] { return bind(extensions, x) }
+func (x *txn) Callouts() access.Collection[access.Callout]     { return bind(callouts, x) }

@@ -10,8 +10,9 @@ import (
 
 // The tables, one per stored type. Columns beyond id, version and doc exist for lookups
 // (keys) and for the constraints that the database enforces. Every change of a table with
-// an audit type is recorded in the audit log (RPT-2); the ledger and the mail outbox are
-// not: they are delivery bookkeeping, reported by requests, assignments and the outbox.
+// an audit type is recorded in the audit log (RPT-2); the ledger, the mail outbox and the
+// custom extension callouts are not: they are delivery bookkeeping, reported by requests,
+// assignments and the outbox.
 var (
 	users = &table[access.User, *access.User]{
 		name: "users", what: "user", audit: access.AuditUser,
@@ -191,6 +192,20 @@ var (
 	connectors = &table[access.ConnectorConfig, *access.ConnectorConfig]{
 		name: "connectors", what: "connector", audit: access.AuditConnector, redact: []string{"secrets"},
 		id: func(c *access.ConnectorConfig) string { return c.ID },
+	}
+	extensions = &table[access.Extension, *access.Extension]{
+		name: "custom_extensions", what: "custom workflow extension", audit: access.AuditCustomExtension, redact: []string{"secret"},
+		id:     func(x *access.Extension) string { return x.ID },
+		cols:   []string{"catalog_id"},
+		values: func(x *access.Extension) []any { return []any{x.CatalogID} },
+		keys:   map[string]string{access.KeyCatalog: "catalog_id"},
+	}
+	callouts = &table[access.Callout, *access.Callout]{
+		name: "callouts", what: "custom extension callout",
+		id:     func(c *access.Callout) string { return c.ID },
+		cols:   []string{"state", "due"},
+		values: func(c *access.Callout) []any { return []any{c.State, dueValue(c.Due)} },
+		keys:   map[string]string{access.KeyState: "state", access.KeyDue: "due"},
 	}
 	settings = &table[access.Settings, *access.Settings]{
 		name: "settings", what: "settings", audit: access.AuditSettings,
