@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/bestowhq/bestow/internal/access"
 	"github.com/bestowhq/bestow/internal/notify"
 	"github.com/spf13/cobra"
 )
@@ -28,7 +27,7 @@ func addMailFlags(cmd *cobra.Command) {
 
 // mailerFromFlags returns the SMTP mailer the flags describe, or nil when --smtp-host is
 // empty. Bad values are errors that name the flag. The password is never logged.
-func mailerFromFlags(cmd *cobra.Command) (access.Mailer, error) {
+func mailerFromFlags(cmd *cobra.Command) (notify.Mailer, error) {
 	f := cmd.Flags()
 	get := func(name string) string { v, _ := f.GetString(name); return strings.TrimSpace(v) }
 	host := get("smtp-host")

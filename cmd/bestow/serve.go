@@ -15,6 +15,7 @@ import (
 
 	"github.com/bestowhq/bestow/internal/access"
 	"github.com/bestowhq/bestow/internal/delivery"
+	"github.com/bestowhq/bestow/internal/notify"
 
 	"github.com/bestowhq/bestow/internal/demo"
 	"github.com/bestowhq/bestow/internal/graphapi"
@@ -60,9 +61,7 @@ func newServe() *cobra.Command {
 				}
 				log.Info("config file applied", "path", path, "connectors", len(cfg.Connectors))
 			}
-			if mailer != nil {
-				svc.SetMailer(mailer)
-			} else {
+			if mailer == nil {
 				log.Info("no --smtp-host: notifications are recorded as skipped, not mailed")
 			}
 			if withDemo {
@@ -138,6 +137,7 @@ func newServe() *cobra.Command {
 				return err
 			}
 			opts.Interval, opts.Report = interval, func(err error) { log.Error("worker", "err", err) }
+			opts.Outbox = notify.NewOutbox(svc, mailer)
 			worker := delivery.New(svc, conns, opts)
 			worker.Start(context.Background())
 			defer worker.Stop()

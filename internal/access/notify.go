@@ -51,15 +51,6 @@ type Recipient struct {
 	UserID, Name, Address string
 }
 
-// Mailer sends one message to its recipients. An error of KindTransient (or one that is
-// not an *Error) is retried with backoff.
-type Mailer interface {
-	Send(ctx context.Context, m Message, to []Recipient) error
-}
-
-// SetMailer sets the mailer; without one, messages are recorded as skipped.
-func (s *Service) SetMailer(m Mailer) { s.mailer = m }
-
 // MailRetry is how failed sends are retried.
 var MailRetry = RetryPolicy{For: 24 * time.Hour, First: time.Minute, Max: time.Hour}
 
@@ -98,9 +89,20 @@ func assignmentMailsOff(ctx context.Context, tx Tx, policyID string) bool {
 	return err == nil && p.NotificationSettings != nil && p.NotificationSettings.IsAssignmentNotificationDisabled
 }
 
-// SendMail sends up to limit due messages and records each attempt. It returns how many
-// it worked on.
-func (s *Service) SendMail(ctx context.Context, limit int) (int, error) {
+// Outgoing is a message claimed for one attempt: the outbox (internal/notify) sends it to
+// To, sets Err to the outcome or Skip to why it was not sent, and hands it back to
+// RecordMessages.
+type Outgoing struct {
+	Message Message
+	To      []Recipient // resolved when claimed; empty when nobody has an address
+	Err     error
+	Skip    string
+}
+
+// ClaimMessages claims up to limit due messages for one attempt each, with their
+// recipients resolved (Message.Recipients are their addresses). A claim lasts the lease;
+// when another worker claimed some of the same messages first, nothing is claimed.
+func (s *Service) ClaimMessages(ctx context.Context, limit int) ([]Outgoing, error) {
 	var batch []Message
 	err := s.system(ctx, func(tx Tx) error {
 		batch = batch[:0]
@@ -121,49 +123,57 @@ func (s *Service) SendMail(ctx context.Context, limit int) (int, error) {
 		return nil
 	})
 	if errors.Is(err, ErrVersionConflict) {
-		return 0, nil // another worker claimed some of these first
+		return nil, nil
 	}
 	if err != nil || len(batch) == 0 {
-		return 0, err
+		return nil, err
 	}
-	for i := range batch {
-		m := &batch[i]
+	out := make([]Outgoing, len(batch))
+	for i, m := range batch {
 		to, err := s.recipients(ctx, m.To)
-		now := s.clock.Now()
-		switch {
-		case err != nil:
-			m.LastError = err.Error()
-		case len(to) == 0:
-			m.State, m.LastError, m.Due = MsgSkipped, "no recipient has a mail address", nil
-			continue
-		case s.mailer == nil:
-			m.State, m.LastError, m.Due = MsgSkipped, "no mail server is configured (set --smtp-host)", nil
-			continue
-		default:
-			m.Recipients = m.Recipients[:0]
-			for _, r := range to {
-				m.Recipients = append(m.Recipients, r.Address)
-			}
-			err = s.mailer.Send(ctx, *m, to)
+		if err != nil {
+			return nil, err
 		}
-		if err == nil {
-			m.State, m.SentAt, m.Due, m.LastError = MsgSent, &now, nil, ""
-			continue
+		m.Recipients = m.Recipients[:0]
+		for _, r := range to {
+			m.Recipients = append(m.Recipients, r.Address)
 		}
-		m.LastError = err.Error()
-		if m.FirstFailed == nil {
-			m.FirstFailed = &now
-		}
-		if permanent(err) || now.Sub(*m.FirstFailed) >= MailRetry.For {
-			m.State, m.Due = MsgFailed, nil
-			continue
-		}
-		next := now.Add(MailRetry.backoff(m.Attempts))
-		m.Due = &next
+		out[i] = Outgoing{Message: m, To: to}
 	}
-	err = s.system(ctx, func(tx Tx) error {
+	return out, nil
+}
+
+// RecordMessages records the outcomes of claimed messages (NOT-1): sent, skipped (nobody
+// to send to, or Skip's reason), or failed and retried with backoff (MailRetry) until the
+// error is permanent or the retries run out.
+func (s *Service) RecordMessages(ctx context.Context, batch []Outgoing) error {
+	now := s.clock.Now()
+	for i := range batch {
+		o := &batch[i]
+		m := &o.Message
+		switch {
+		case len(o.To) == 0:
+			m.State, m.LastError, m.Due = MsgSkipped, "no recipient has a mail address", nil
+		case o.Skip != "":
+			m.State, m.LastError, m.Due = MsgSkipped, o.Skip, nil
+		case o.Err == nil:
+			m.State, m.SentAt, m.Due, m.LastError = MsgSent, &now, nil, ""
+		default:
+			m.LastError = o.Err.Error()
+			if m.FirstFailed == nil {
+				m.FirstFailed = &now
+			}
+			if permanent(o.Err) || now.Sub(*m.FirstFailed) >= MailRetry.For {
+				m.State, m.Due = MsgFailed, nil
+			} else {
+				next := now.Add(MailRetry.backoff(m.Attempts))
+				m.Due = &next
+			}
+		}
+	}
+	return s.system(ctx, func(tx Tx) error {
 		for i := range batch {
-			m := batch[i]
+			m := batch[i].Message
 			cur, err := tx.Messages().Get(ctx, m.ID)
 			if err != nil {
 				return err
@@ -175,7 +185,6 @@ func (s *Service) SendMail(ctx context.Context, limit int) (int, error) {
 		}
 		return nil
 	})
-	return len(batch), err
 }
 
 // recipients resolves user ids to mail addresses (mail, else userPrincipalName); users

@@ -16,7 +16,6 @@ type Service struct {
 	ids             IDs
 	retry           RetryPolicy
 	lease           time.Duration
-	mailer          Mailer
 	targets         Targets
 	reprocessWindow time.Duration
 	wake            chan struct{}

@@ -15,6 +15,7 @@ import (
 	"github.com/bestowhq/bestow/internal/connector"
 	"github.com/bestowhq/bestow/internal/connector/directory"
 	"github.com/bestowhq/bestow/internal/delivery"
+	"github.com/bestowhq/bestow/internal/notify"
 )
 
 // LifecycleSize says how much the lifecycle benchmark does.
@@ -106,6 +107,7 @@ func newService(ctx context.Context, store access.Store, clock access.Clock) (*a
 func newWorker(svc *access.Service, clock access.Clock, opts delivery.Options) *delivery.Worker {
 	conns := connector.Registry{}
 	directory.New(svc.Store(), clock, nil).Register(conns)
+	opts.Outbox = notify.NewOutbox(svc, nil) // no mail server: messages are recorded as skipped
 	return delivery.New(svc, conns, opts)
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/bestowhq/bestow/internal/connector/ldap"
 	"github.com/bestowhq/bestow/internal/connector/ldap/ldaptest"
 	"github.com/bestowhq/bestow/internal/delivery"
+	"github.com/bestowhq/bestow/internal/notify"
 	"github.com/bestowhq/bestow/internal/sqlite"
 )
 
@@ -53,7 +54,7 @@ func ldapDelivery(b *testing.B, n int) (deliver, revoke time.Duration) {
 	set := configured.New(builtin, map[string]configured.Factory{access.ConnectorLDAP: ldap.FromConfig}, svc.Connector)
 	b.Cleanup(set.Close)
 	svc.SetTargets(set)
-	worker := delivery.New(svc, set, delivery.Options{Batch: 1000})
+	worker := delivery.New(svc, set, delivery.Options{Batch: 1000, Outbox: notify.NewOutbox(svc, nil)})
 	sys := access.SystemActor
 	must := func(err error) {
 		if err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/bestowhq/bestow/internal/connector/scim"
 	"github.com/bestowhq/bestow/internal/delivery"
 	"github.com/bestowhq/bestow/internal/graphapi"
+	"github.com/bestowhq/bestow/internal/notify"
 	"github.com/bestowhq/bestow/internal/postgres/pgtest"
 	"github.com/bestowhq/bestow/internal/sqlite/sqlitetest"
 )
@@ -72,7 +73,7 @@ func newHarness(t *testing.T, store access.Store) *harness {
 	api.SetLimits(graphapi.Limits{}) // tests send bursts; TestRateLimits turns them on
 	srv := httptest.NewServer(api.Handler())
 	t.Cleanup(func() { srv.Close(); store.Close() })
-	return &harness{t: t, svc: svc, srv: srv, api: api, admin: tok, adminID: u.ID, worker: delivery.New(svc, conns, delivery.Options{})}
+	return &harness{t: t, svc: svc, srv: srv, api: api, admin: tok, adminID: u.ID, worker: delivery.New(svc, conns, delivery.Options{Outbox: notify.NewOutbox(svc, nil)})}
 }
 
 // resp is a decoded response.

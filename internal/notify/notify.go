@@ -1,6 +1,7 @@
 // Package notify turns the service's notifications (access.Message, NOT-1) into mail: it
 // renders each message kind as a subject, a plain-text body and an HTML body (Render), and
-// sends them over SMTP (Sender, an access.Mailer).
+// sends them over SMTP (Sender, a Mailer); the Outbox takes due messages from the
+// service's outbox and sends them through a Mailer.
 //
 // Sender sends one mail per recipient, so that nobody sees who else was told. Every mail
 // carries a Message-ID derived from the outbox message id and the recipient, and an
@@ -386,4 +387,4 @@ func badAddress(err error) bool {
 	return errors.As(err, &se) && (se.Reason == mail.ErrGetSender || se.Reason == mail.ErrGetRcpts)
 }
 
-var _ access.Mailer = (*Sender)(nil)
+var _ Mailer = (*Sender)(nil)

@@ -11,6 +11,7 @@ import (
 	"github.com/bestowhq/bestow/internal/connector"
 	"github.com/bestowhq/bestow/internal/connector/directory"
 	"github.com/bestowhq/bestow/internal/delivery"
+	"github.com/bestowhq/bestow/internal/notify"
 )
 
 // World is a service with the built-in directory connector and helpers that build the
@@ -37,9 +38,8 @@ func NewWorld(t *testing.T, open Opener) *World {
 	flaky := &Flaky{Next: dir}
 	conns[access.OriginSite] = flaky
 	mail := &Outbox{}
-	svc.SetMailer(mail)
 	w := &World{T: t, Svc: svc, Clock: clock, Ctx: context.Background(), Flaky: flaky, Mail: mail,
-		Worker: delivery.New(svc, conns, delivery.Options{})}
+		Worker: delivery.New(svc, conns, delivery.Options{Outbox: notify.NewOutbox(svc, mail)})}
 	c, err := svc.CreateCatalog(w.Ctx, access.SystemActor, access.Catalog{DisplayName: "Sales", State: access.CatalogPublished, IsExternallyVisible: true})
 	w.Must(err)
 	w.cat = c
@@ -265,7 +265,7 @@ type Sent struct {
 	Data map[string]string
 }
 
-// Send implements access.Mailer.
+// Send implements notify.Mailer.
 func (o *Outbox) Send(ctx context.Context, m access.Message, to []access.Recipient) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
