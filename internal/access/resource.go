@@ -24,10 +24,20 @@ func GroupOrigin(g Group) (ResourceOrigin, error) {
 	}
 	o := ResourceOrigin{System: OriginGroup, ID: g.ID, DisplayName: g.DisplayName, Description: g.Description}
 	if !g.IsDynamic() {
-		o.Roles = append(o.Roles, ResourceRole{DisplayName: "Member", Description: "Member of the group", OriginID: "Member_" + g.ID})
+		o.Roles = append(o.Roles, ResourceRole{DisplayName: "Member", Description: "Member of the group", OriginID: GroupRole(g.ID, RelMember)})
 	}
-	o.Roles = append(o.Roles, ResourceRole{DisplayName: "Owner", Description: "Owner of the group", OriginID: "Owner_" + g.ID})
+	o.Roles = append(o.Roles, ResourceRole{DisplayName: "Owner", Description: "Owner of the group", OriginID: GroupRole(g.ID, RelOwner)})
 	return o, nil
+}
+
+// GroupRole is the origin id of a built-in group's Member or Owner role, as Graph names
+// them: Member_<groupId>, Owner_<groupId>. It is the one place that knows the format;
+// everyone else compares whole ids.
+func GroupRole(groupID string, rel Relation) string {
+	if rel == RelOwner {
+		return "Owner_" + groupID
+	}
+	return "Member_" + groupID
 }
 
 // ApplicationOrigin describes an application as a resource: its enabled app roles, or a

@@ -204,7 +204,7 @@ func (s *Service) AddRoleScope(ctx context.Context, who Actor, pkgID string, ref
 			role, ok = r.Role(ref.RoleOriginID)
 		}
 		if !ok {
-			if strings.HasPrefix(ref.RoleOriginID, "Member_") && r.OriginSystem == OriginGroup {
+			if r.OriginSystem == OriginGroup && firstNonEmpty(ref.RoleID, ref.RoleOriginID) == GroupRole(r.OriginID, RelMember) {
 				return Ec(KindInvalid, "ResourceNotModifiable", "group '%s' has dynamic membership, so its Member role cannot be granted; only its Owner role can be in an access package", r.DisplayName)
 			}
 			var names []string
@@ -249,10 +249,21 @@ func resourceForRef(ctx context.Context, tx Tx, c Catalog, ref RoleRef) (Resourc
 	if origin == "" {
 		origin = ref.ScopeOriginID
 	}
-	if origin == "" {
-		if _, after, ok := strings.Cut(ref.RoleOriginID, "_"); ok && ref.OriginSystem == OriginGroup {
-			origin = after
+	if origin == "" && ref.OriginSystem != "" && ref.RoleOriginID != "" {
+		// Graph clients name a group's role alone (Member_<groupId>): the resource is the
+		// catalog's resource of that system that has the role.
+		list, err := tx.Resources().List(ctx, By(KeyCatalog, c.ID), ByPrefix(KeyOrigin, OriginKey(ref.OriginSystem, "")))
+		if err != nil {
+			return Resource{}, err
 		}
+		for _, r := range list {
+			_, ok := r.Role(ref.RoleOriginID)
+			member := r.OriginSystem == OriginGroup && ref.RoleOriginID == GroupRole(r.OriginID, RelMember) // a dynamic group has none
+			if r.OriginSystem == ref.OriginSystem && (ok || member) {
+				return r, nil
+			}
+		}
+		return Resource{}, notInCatalog("no resource with role '" + ref.RoleOriginID + "'")
 	}
 	if origin == "" || ref.OriginSystem == "" {
 		return Resource{}, invalid("say which role to add: role.id (from the catalog's resources?$expand=roles), or role.originSystem with role.resource.originId")

@@ -1,9 +1,6 @@
 package access
 
-import (
-	"context"
-	"strings"
-)
+import "context"
 
 // PreExistingMember is someone who holds a role of a catalog resource that no access
 // package governs for them (RES-7): they had it before Bestow, or were given it outside.
@@ -87,7 +84,7 @@ func roleHolders(ctx context.Context, tx Tx, r Resource, role ResourceRole, refs
 	var out []User
 	if r.OriginSystem == OriginGroup {
 		rel := RelMember
-		if strings.HasPrefix(role.OriginID, "Owner_") {
+		if role.OriginID == GroupRole(r.OriginID, RelOwner) {
 			rel = RelOwner
 		}
 		ids, err := tx.Related(ctx, r.OriginID, rel)

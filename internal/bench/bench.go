@@ -118,7 +118,7 @@ func Run(ctx context.Context, svc *access.Service, size Size, progress io.Writer
 		gs := groupsOf[c]
 		for j := 0; j < 2 && j < len(gs); j++ {
 			g := gs[(i+j)%len(gs)]
-			if _, err := svc.AddRoleScope(ctx, who, p.ID, access.RoleRef{RoleOriginID: "Member_" + g, OriginSystem: access.OriginGroup}); err != nil {
+			if _, err := svc.AddRoleScope(ctx, who, p.ID, access.RoleRef{RoleOriginID: access.GroupRole(g, access.RelMember), OriginSystem: access.OriginGroup}); err != nil {
 				return err
 			}
 		}

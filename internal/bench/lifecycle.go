@@ -176,7 +176,7 @@ func catalog(ctx context.Context, svc *access.Service, name string, n int) (acce
 			return p, nil, err
 		}
 		if _, err := svc.AddRoleScope(ctx, who, p.ID, access.RoleRef{OriginSystem: access.OriginGroup, ResourceOriginID: g.ID,
-			RoleOriginID: "Member_" + g.ID}); err != nil {
+			RoleOriginID: access.GroupRole(g.ID, access.RelMember)}); err != nil {
 			return p, nil, err
 		}
 	}

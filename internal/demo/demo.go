@@ -267,7 +267,7 @@ func (s *seeder) run() {
 		return p
 	}
 	member := func(g access.Group) access.RoleRef {
-		return access.RoleRef{RoleOriginID: "Member_" + g.ID, OriginSystem: access.OriginGroup}
+		return access.RoleRef{RoleOriginID: access.GroupRole(g.ID, access.RelMember), OriginSystem: access.OriginGroup}
 	}
 	appRole := func(sp access.ServicePrincipal, roleID string) access.RoleRef {
 		return access.RoleRef{RoleOriginID: roleID, OriginSystem: access.OriginApplication, ResourceOriginID: sp.ID}

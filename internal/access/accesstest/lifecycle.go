@@ -485,7 +485,7 @@ func runLifecycle(t *testing.T, open Opener) {
 		u, _ := w.User("u")
 		r := w.Assign(u, p, pol)
 		w.Work()
-		rs := w.AddRole(p, access.OriginGroup, g2.ID, "Member_"+g2.ID)
+		rs := w.AddRole(p, access.OriginGroup, g2.ID, access.GroupRole(g2.ID, access.RelMember))
 		a := w.Asg(w.Req(r.ID).AssignmentID)
 		if a.State != access.AsgDelivering {
 			t.Fatalf("after adding a role: %s", a.State)
@@ -931,7 +931,7 @@ func runLifecycle(t *testing.T, open Opener) {
 		w.Must(err)
 		site := w.Site("Intranet")
 		p := w.Package("Everything", w.Group("Members"))
-		w.AddRole(p, access.OriginGroup, g.ID, "Owner_"+g.ID)
+		w.AddRole(p, access.OriginGroup, g.ID, access.GroupRole(g.ID, access.RelOwner))
 		w.AddRole(p, access.OriginApplication, sp.ID, sp.AppRoles[0].ID)
 		w.AddRole(p, access.OriginSite, site.ID, site.SiteRoles[0].ID)
 		pol := w.Policy(p, "Direct", DirectOnly)

@@ -97,7 +97,7 @@ func (w *World) Package(name string, groups ...access.Group) access.Package {
 	p, err := w.Svc.CreatePackage(w.Ctx, access.SystemActor, access.Package{DisplayName: name}, w.cat.ID)
 	w.Must(err)
 	for _, g := range groups {
-		w.AddRole(p, access.OriginGroup, g.ID, "Member_"+g.ID)
+		w.AddRole(p, access.OriginGroup, g.ID, access.GroupRole(g.ID, access.RelMember))
 	}
 	return p
 }

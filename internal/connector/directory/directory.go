@@ -5,7 +5,6 @@ package directory
 
 import (
 	"context"
-	"strings"
 
 	"github.com/bestowhq/bestow/internal/access"
 	"github.com/bestowhq/bestow/internal/connector"
@@ -140,15 +139,15 @@ func (c *Connector) Revoke(ctx context.Context, g access.RoleGrant) (access.Deli
 	return res, err
 }
 
-// groupRelation reads Member_<id> or Owner_<id>.
+// groupRelation says which of the group's roles the grant is: the one whose id it is.
 func groupRelation(g access.RoleGrant) (access.Relation, error) {
-	switch {
-	case strings.HasPrefix(g.RoleOriginID, "Member_"):
-		return access.RelMember, nil
-	case strings.HasPrefix(g.RoleOriginID, "Owner_"):
-		return access.RelOwner, nil
+	for _, rel := range []access.Relation{access.RelMember, access.RelOwner} {
+		if g.RoleOriginID == access.GroupRole(g.ResourceOriginID, rel) {
+			return rel, nil
+		}
 	}
-	return "", access.E(access.KindInvalid, "group role '%s' is neither Member_ nor Owner_", g.RoleOriginID)
+	return "", access.E(access.KindInvalid, "'%s' is not a role of group '%s'; its roles are %s and %s", g.RoleOriginID, g.ResourceOriginID,
+		access.GroupRole(g.ResourceOriginID, access.RelMember), access.GroupRole(g.ResourceOriginID, access.RelOwner))
 }
 
 // appRole returns the subject's assignment of the role, or nil.
