@@ -107,6 +107,9 @@ func (e *LedgerEntry) reapply(now time.Time) bool {
 		e.retryNow(now)
 		return true
 	}
+	if !e.Present && e.Drifted == nil {
+		return false // never delivered yet: its delivery is already under way
+	}
 	e.Reapply, e.Attempts, e.Due, e.Modified = true, 0, &now, now
 	return true
 }
