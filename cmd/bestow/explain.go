@@ -31,13 +31,7 @@ func newExplain() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				enc := json.NewEncoder(cmd.OutOrStdout())
-				enc.SetIndent("", "  ")
-				return enc.Encode(ex)
-			}
-			fmt.Fprint(cmd.OutOrStdout(), ex.String())
-			return nil
+			return printExplanation(cmd, ex, asJSON)
 		},
 	}
 	req.Flags().String("user", "", "the user: id or userPrincipalName")
@@ -69,17 +63,22 @@ func newExplainDelivery() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				enc := json.NewEncoder(cmd.OutOrStdout())
-				enc.SetIndent("", "  ")
-				return enc.Encode(ex)
-			}
-			fmt.Fprint(cmd.OutOrStdout(), ex.String())
-			return nil
+			return printExplanation(cmd, ex, asJSON)
 		},
 	}
 	c.Flags().String("request", "", "the assignment request's id")
 	c.Flags().String("assignment", "", "the assignment's id")
 	c.Flags().Bool("json", false, "print JSON instead of text")
 	return c
+}
+
+// printExplanation prints a troubleshooter's answer as text, or as indented JSON.
+func printExplanation(cmd *cobra.Command, ex fmt.Stringer, asJSON bool) error {
+	if asJSON {
+		enc := json.NewEncoder(cmd.OutOrStdout())
+		enc.SetIndent("", "  ")
+		return enc.Encode(ex)
+	}
+	fmt.Fprint(cmd.OutOrStdout(), ex.String())
+	return nil
 }

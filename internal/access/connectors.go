@@ -98,6 +98,18 @@ func (c *ConnectorConfig) takeSecrets() error {
 	return nil
 }
 
+// prepare readies a connector to be saved: its secrets kept apart, its fields checked,
+// and its settings checked by its type.
+func (c *ConnectorConfig) prepare(t Targets) error {
+	if err := c.takeSecrets(); err != nil {
+		return err
+	}
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	return t.Check(*c)
+}
+
 // Public returns the connector as it may be shown: without its secrets, naming those set.
 func (c ConnectorConfig) Public() ConnectorConfig {
 	c.SecretsSet = nil

@@ -35,13 +35,7 @@ func (s *Service) CreateConnector(ctx context.Context, who Actor, c ConnectorCon
 		if c.Settings == nil {
 			c.Settings = map[string]any{}
 		}
-		if err := c.takeSecrets(); err != nil {
-			return err
-		}
-		if err := c.Validate(); err != nil {
-			return err
-		}
-		if err := t.Check(c); err != nil {
+		if err := c.prepare(t); err != nil {
 			return err
 		}
 		if _, err := tx.Connectors().Get(ctx, c.ID); err == nil {
@@ -99,17 +93,11 @@ func (s *Service) UpdateConnector(ctx context.Context, who Actor, id string, cha
 			if c.Settings == nil {
 				c.Settings = map[string]any{}
 			}
-			if err := c.takeSecrets(); err != nil {
-				return err
-			}
-			if err := c.Validate(); err != nil {
-				return err
-			}
 			t, err := s.reach()
 			if err != nil {
 				return err
 			}
-			return t.Check(*c)
+			return c.prepare(t)
 		},
 		func(tx *op, c *ConnectorConfig) error { return tx.Connectors().Put(ctx, c) })
 	return c.Public(), err
@@ -277,13 +265,7 @@ func (s *Service) DeclareConnectors(ctx context.Context, declared []ConnectorCon
 				c.Revision, c.CreatedDateTime, c.Secrets = old.Revision, old.CreatedDateTime, old.Secrets
 			}
 			c.ModifiedDateTime = now
-			if err := c.takeSecrets(); err != nil {
-				return fmt.Errorf("connector %s: %w", c.ID, err)
-			}
-			if err := c.Validate(); err != nil {
-				return fmt.Errorf("connector %s: %w", c.ID, err)
-			}
-			if err := t.Check(c); err != nil {
+			if err := c.prepare(t); err != nil {
 				return fmt.Errorf("connector %s: %w", c.ID, err)
 			}
 			if err := tx.Connectors().Put(ctx, &c); err != nil {
