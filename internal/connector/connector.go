@@ -137,3 +137,17 @@ func DecodeSettings(cfg access.ConnectorConfig, settings any) error {
 	}
 	return nil
 }
+
+// Build is the factory of a connector type: it decodes a configured connector's settings
+// into S (DecodeSettings) and builds the connector with build, which checks them.
+func Build[S any, C Connector](c access.ConnectorConfig, build func(S) (C, error)) (Connector, error) {
+	var s S
+	if err := DecodeSettings(c, &s); err != nil {
+		return nil, err
+	}
+	conn, err := build(s)
+	if err != nil {
+		return nil, access.Ec(access.KindInvalid, "InvalidSettings", "settings of connector '%s': %v", c.ID, err)
+	}
+	return conn, nil
+}

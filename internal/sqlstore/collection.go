@@ -115,35 +115,17 @@ func (c coll[T, P]) Slice(ctx context.Context, w access.Window, keys ...access.K
 			order = ` ORDER BY ` + c.t.keys[k.Name] + `, id`
 		}
 	}
-	q := `SELECT version, doc FROM ` + c.t.name + where + order
+	rest := where + order
 	if w.Limit > 0 {
-		q += fmt.Sprintf(" LIMIT %d", w.Limit)
+		rest += fmt.Sprintf(" LIMIT %d", w.Limit)
 	}
 	if w.Offset > 0 {
 		if w.Limit <= 0 {
-			q += " LIMIT 9223372036854775807" // both dialects need a LIMIT before OFFSET
+			rest += " LIMIT 9223372036854775807" // both dialects need a LIMIT before OFFSET
 		}
-		q += fmt.Sprintf(" OFFSET %d", w.Offset)
+		rest += fmt.Sprintf(" OFFSET %d", w.Offset)
 	}
-	rows, err := c.tx.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, c.wrap("list", err)
-	}
-	defer rows.Close()
-	var out []T
-	for rows.Next() {
-		var doc string
-		var ver int64
-		if err := rows.Scan(&ver, &doc); err != nil {
-			return nil, c.wrap("list", err)
-		}
-		v, err := c.decode(ver, doc)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, c.wrap("list", rows.Err())
+	return query(ctx, c.x, c.t, rest, args...)
 }
 
 func (c coll[T, P]) Put(ctx context.Context, v *T) error {
