@@ -39,13 +39,20 @@ func (x *txn) appendAudit(ctx context.Context, action, objectType, objectID stri
 	if !ok {
 		at = time.Now().UTC()
 	}
-	// The chain (SEC-6): take the next id and the previous hash from the head (in
-	// PostgreSQL the UPDATE locks the head's row, so concurrent writers append one at a
-	// time), seal the entry, insert it with its id and move the head's hash on.
+	// The chain (SEC-6): the first entry of a transaction takes the next id and the
+	// previous hash from the head (in PostgreSQL the UPDATE locks the head's row until the
+	// commit, so concurrent writers append one transaction at a time); later entries of
+	// the transaction follow on in memory, and the head is moved on once, before the
+	// commit (flushAudit).
 	var id int64
 	var prev string
-	if err := x.tx.QueryRowContext(ctx, `UPDATE audit_head SET last_id = last_id + 1 WHERE id = 1 RETURNING last_id, hash`).Scan(&id, &prev); err != nil {
-		return x.wrap("audit append: the audit chain's head", err)
+	if x.head == nil {
+		if err := x.tx.QueryRowContext(ctx, `UPDATE audit_head SET last_id = last_id + 1 WHERE id = 1 RETURNING last_id, hash`).Scan(&id, &prev); err != nil {
+			return x.wrap("audit append: the audit chain's head", err)
+		}
+		x.head = &auditHead{}
+	} else {
+		id, prev = x.head.id+1, x.head.hash
 	}
 	e := auditRow{id: id, at: access.DueKey(at), actorID: who.UserID, actorName: name, action: action,
 		objectType: objectType, objectID: objectID, before: docString(before), after: docString(after)}
@@ -59,7 +66,23 @@ func (x *txn) appendAudit(ctx context.Context, action, objectType, objectID stri
 		nullDoc(before), nullDoc(after), prev, hash); err != nil {
 		return x.wrap("audit append", err)
 	}
-	if _, err := x.tx.ExecContext(ctx, `UPDATE audit_head SET hash = $1 WHERE id = 1`, hash); err != nil {
+	x.head.id, x.head.hash = id, hash
+	return nil
+}
+
+// auditHead is where a transaction's audit entries have taken the chain so far.
+type auditHead struct {
+	id   int64
+	hash string
+}
+
+// flushAudit moves the chain's head to the transaction's last entry; the store calls it
+// before every commit.
+func (x *txn) flushAudit(ctx context.Context) error {
+	if x.head == nil {
+		return nil
+	}
+	if _, err := x.tx.ExecContext(ctx, `UPDATE audit_head SET last_id = $1, hash = $2 WHERE id = 1`, x.head.id, x.head.hash); err != nil {
 		return x.wrap("audit append: the audit chain's head", err)
 	}
 	return nil

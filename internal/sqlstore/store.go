@@ -56,12 +56,17 @@ func (s *Store) run(ctx context.Context, db *sql.DB, readOnly bool, fn func(acce
 	if err != nil {
 		return wrapErr(s.d, "begin", err)
 	}
-	if err := fn(&txn{tx: tx, d: s.d, ctx: ctx}); err != nil {
+	x := &txn{tx: tx, d: s.d, ctx: ctx}
+	if err := fn(x); err != nil {
 		tx.Rollback()
 		return err
 	}
 	if readOnly {
 		return tx.Rollback()
+	}
+	if err := x.flushAudit(ctx); err != nil {
+		tx.Rollback()
+		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return wrapErr(s.d, "commit", err)
@@ -71,9 +76,10 @@ func (s *Store) run(ctx context.Context, db *sql.DB, readOnly bool, fn func(acce
 
 // txn implements access.Tx.
 type txn struct {
-	tx  *sql.Tx
-	d   *Dialect
-	ctx context.Context // the transaction's: the actor and time of its changes, unless a call's own ctx says
+	tx   *sql.Tx
+	d    *Dialect
+	ctx  context.Context // the transaction's: the actor and time of its changes, unless a call's own ctx says
+	head *auditHead      // the audit chain after this transaction's entries so far (nil: none yet)
 }
 
 func bind[T any, P versioned[T]](t *table[T, P], x *txn) access.Collection[T] {
