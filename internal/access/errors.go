@@ -1,112 +1,46 @@
 package access
 
-import (
-	"errors"
-	"fmt"
+import "github.com/bestowhq/bestow/internal/kernel"
+
+// The domain's errors are the kernel's (shared with the directory package): an Error has
+// a Kind that adapters map to their protocol, a code and a message that says what is
+// wrong and what to do.
+type (
+	Kind  = kernel.Kind
+	Error = kernel.Error
 )
 
-// Kind classifies an Error. The HTTP layer maps each kind to one status code.
-type Kind uint8
-
-// The error kinds, a short closed list.
+// The error kinds.
 const (
-	KindInternal           Kind = iota // a bug or an unexpected failure
-	KindInvalid                        // the input is malformed or breaks a rule (400)
-	KindNotFound                       // the object does not exist (404)
-	KindConflict                       // a concurrent change or a duplicate (409)
-	KindForbidden                      // the caller lacks the role (403)
-	KindUnauthenticated                // no valid credentials (401)
-	KindFailedPrecondition             // the object's state forbids the action (400/409)
-	KindTransient                      // retry later (503)
+	KindInternal           = kernel.KindInternal
+	KindInvalid            = kernel.KindInvalid
+	KindNotFound           = kernel.KindNotFound
+	KindConflict           = kernel.KindConflict
+	KindForbidden          = kernel.KindForbidden
+	KindUnauthenticated    = kernel.KindUnauthenticated
+	KindFailedPrecondition = kernel.KindFailedPrecondition
+	KindTransient          = kernel.KindTransient
 )
 
-var kindNames = [...]string{"internal", "invalid", "notFound", "conflict", "forbidden",
-	"unauthenticated", "failedPrecondition", "transient"}
+// E returns an Error of kind k with the default code of the kind.
+func E(k Kind, format string, args ...any) *Error { return kernel.E(k, format, args...) }
 
-func (k Kind) String() string {
-	if int(k) < len(kindNames) {
-		return kindNames[k]
-	}
-	return fmt.Sprintf("kind(%d)", k)
-}
-
-// Error is the one error type of the domain. Code is a stable, Graph-style machine code
-// (for example "InvalidDeleteResourceHasEntitlements"); Msg is a sentence for a person that
-// says what was wrong and what to do.
-type Error struct {
-	Kind Kind
-	Code string
-	Msg  string
-	Err  error // the underlying cause, if any
-}
-
-func (e *Error) Error() string {
-	if e.Err != nil && e.Msg == "" {
-		return e.Err.Error()
-	}
-	if e.Err != nil {
-		return e.Msg + ": " + e.Err.Error()
-	}
-	return e.Msg
-}
-
-func (e *Error) Unwrap() error { return e.Err }
-
-// E builds an *Error of kind k with a formatted message and a default code for the kind.
-func E(k Kind, format string, args ...any) *Error {
-	return &Error{Kind: k, Code: defaultCode(k), Msg: fmt.Sprintf(format, args...)}
-}
-
-// Ec builds an *Error with an explicit machine code.
+// Ec returns an Error of kind k with a Graph error code.
 func Ec(k Kind, code, format string, args ...any) *Error {
-	return &Error{Kind: k, Code: code, Msg: fmt.Sprintf(format, args...)}
+	return kernel.Ec(k, code, format, args...)
 }
 
-func defaultCode(k Kind) string {
-	switch k {
-	case KindInvalid:
-		return "BadRequest"
-	case KindNotFound:
-		return "ResourceNotFound"
-	case KindConflict:
-		return "Conflict"
-	case KindForbidden:
-		return "Authorization_RequestDenied"
-	case KindUnauthenticated:
-		return "InvalidAuthenticationToken"
-	case KindFailedPrecondition:
-		return "PreconditionFailed"
-	case KindTransient:
-		return "ServiceUnavailable"
-	}
-	return "InternalServerError"
-}
+// KindOf returns the kind of err: its Error's kind, or KindInternal.
+func KindOf(err error) Kind { return kernel.KindOf(err) }
 
-// KindOf returns the kind of err: the Kind of the first *Error in its chain, or
-// KindInternal when there is none.
-func KindOf(err error) Kind {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Kind
-	}
-	return KindInternal
-}
+// IsKind reports whether err is an Error of kind k.
+func IsKind(err error, k Kind) bool { return kernel.IsKind(err, k) }
 
-// IsKind reports whether err carries kind k.
-func IsKind(err error, k Kind) bool { return err != nil && KindOf(err) == k }
+// The stores' sentinel errors.
+var (
+	ErrNotFound        = kernel.ErrNotFound
+	ErrVersionConflict = kernel.ErrVersionConflict
+)
 
-// ErrNotFound is returned by stores when an object does not exist; callers wrap it with
-// the object's name.
-var ErrNotFound = &Error{Kind: KindNotFound, Code: "ResourceNotFound", Msg: "not found"}
-
-// ErrVersionConflict is returned by stores when an update's expected version is stale.
-var ErrVersionConflict = &Error{Kind: KindConflict, Code: "Conflict",
-	Msg: "the object was changed by someone else since it was read; read it again and retry"}
-
-// notFound returns a NotFound error that names the object.
-func notFound(what, id string) *Error {
-	return Ec(KindNotFound, "ResourceNotFound", "%s '%s' does not exist", what, id)
-}
-
-// invalid returns an Invalid error.
-func invalid(format string, args ...any) *Error { return E(KindInvalid, format, args...) }
+func notFound(what, id string) *Error           { return kernel.NotFound(what, id) }
+func invalid(format string, args ...any) *Error { return kernel.Invalid(format, args...) }

@@ -6,21 +6,6 @@ import "context"
 // addressed by object id as subjects(objectId='…'). Assignments and requests target users
 // only, so every subject is a user of the directory.
 
-// Subject lifecycles, as Graph spells them (accessPackageSubjectLifecycle).
-const (
-	LifecycleNotDefined  = "notDefined"
-	LifecycleNotGoverned = "notGoverned"
-	LifecycleGoverned    = "governed"
-)
-
-// Lifecycle returns the user's subject lifecycle, notDefined when none was set.
-func (u *User) Lifecycle() string {
-	if u.SubjectLifecycle == "" {
-		return LifecycleNotDefined
-	}
-	return u.SubjectLifecycle
-}
-
 // GetSubject returns the user objectID as a subject, with the connected organization they
 // belong to. The caller may read it when it is themselves, when they may read assignments
 // tenant-wide, or when they may see a request or an assignment for that user (the rule of

@@ -1,13 +1,15 @@
-package access
+package directory
 
 import (
 	"strings"
 	"time"
+
+	"github.com/bestowhq/bestow/internal/kernel"
 )
 
 // ServicePrincipal is an application in Bestow's directory, with the app roles it defines.
 type ServicePrincipal struct {
-	Revision
+	kernel.Revision
 	ID                   string `json:"id"`
 	AppID                string `json:"appId"`
 	DisplayName          string `json:"displayName"`
@@ -48,13 +50,13 @@ const DefaultAccessRoleID = "00000000-0000-0000-0000-000000000000"
 
 // IsService reports whether sp is a service, not an application: it cannot be a resource.
 func (sp *ServicePrincipal) IsService() bool {
-	return hasFold(sp.Tags, TagPlatformService) || !strings.EqualFold(sp.ServicePrincipalType, "Application")
+	return HasFold(sp.Tags, TagPlatformService) || !strings.EqualFold(sp.ServicePrincipalType, "Application")
 }
 
 // Validate checks the service principal's own fields and fills defaults.
-func (sp *ServicePrincipal) Validate(ids IDs) error {
+func (sp *ServicePrincipal) Validate(ids kernel.IDs) error {
 	if strings.TrimSpace(sp.DisplayName) == "" {
-		return invalid("displayName is required")
+		return kernel.Invalid("displayName is required")
 	}
 	if sp.ServicePrincipalType == "" {
 		sp.ServicePrincipalType = "Application"
@@ -81,10 +83,10 @@ func (sp *ServicePrincipal) Validate(ids IDs) error {
 			r.ID = ids.NewID()
 		}
 		if strings.TrimSpace(r.DisplayName) == "" {
-			return invalid("appRoles[%d].displayName is required", i)
+			return kernel.Invalid("appRoles[%d].displayName is required", i)
 		}
 		if seen[r.ID] {
-			return invalid("appRoles[%d].id '%s' is used twice", i, r.ID)
+			return kernel.Invalid("appRoles[%d].id '%s' is used twice", i, r.ID)
 		}
 		seen[r.ID] = true
 		if r.AllowedMemberTypes == nil {
@@ -96,7 +98,7 @@ func (sp *ServicePrincipal) Validate(ids IDs) error {
 
 // AppRoleAssignment grants an app role of a service principal to a user or group.
 type AppRoleAssignment struct {
-	Revision
+	kernel.Revision
 	ID                   string    `json:"id"`
 	AppRoleID            string    `json:"appRoleId"`
 	PrincipalID          string    `json:"principalId"`
@@ -110,7 +112,7 @@ type AppRoleAssignment struct {
 // Site is a collaboration site with its own roles (Bestow's counterpart of a SharePoint
 // site). Sub-objects such as libraries live under WebURL and cannot be resources (RES-4).
 type Site struct {
-	Revision
+	kernel.Revision
 	ID              string     `json:"id"`
 	Name            string     `json:"name"`
 	DisplayName     string     `json:"displayName"`
@@ -130,13 +132,13 @@ type SiteRole struct {
 // Validate checks the site's fields and fills defaults (the three classic site roles).
 func (s *Site) Validate() error {
 	if strings.TrimSpace(s.DisplayName) == "" {
-		return invalid("displayName is required")
+		return kernel.Invalid("displayName is required")
 	}
 	if s.Name == "" {
 		s.Name = s.DisplayName
 	}
 	if s.WebURL == "" {
-		return invalid("webUrl is required, for example https://sites.example/sites/marketing")
+		return kernel.Invalid("webUrl is required, for example https://sites.example/sites/marketing")
 	}
 	s.WebURL = strings.TrimRight(s.WebURL, "/")
 	if len(s.SiteRoles) == 0 {
@@ -144,7 +146,7 @@ func (s *Site) Validate() error {
 	}
 	for i, r := range s.SiteRoles {
 		if r.ID == "" || strings.TrimSpace(r.DisplayName) == "" {
-			return invalid("siteRoles[%d] needs an id and a displayName", i)
+			return kernel.Invalid("siteRoles[%d] needs an id and a displayName", i)
 		}
 	}
 	return nil
@@ -152,7 +154,7 @@ func (s *Site) Validate() error {
 
 // ConnectedOrganization is an external organization whose users may request access.
 type ConnectedOrganization struct {
-	Revision
+	kernel.Revision
 	ID                 string           `json:"id"`
 	DisplayName        string           `json:"displayName"`
 	Description        string           `json:"description,omitempty"`
@@ -185,34 +187,34 @@ var identitySourceTypes = []string{"azureActiveDirectoryTenant", "crossCloudAzur
 // Validate checks the organization and fills defaults (state configured).
 func (o *ConnectedOrganization) Validate() error {
 	if strings.TrimSpace(o.DisplayName) == "" {
-		return invalid("displayName is required")
+		return kernel.Invalid("displayName is required")
 	}
 	if o.State == "" {
 		o.State = OrgConfigured
 	}
 	if o.State != OrgConfigured && o.State != OrgProposed {
-		return Ec(KindInvalid, "InvalidEnumValue", "state '%s' is not valid: use configured or proposed", o.State)
+		return kernel.Ec(kernel.KindInvalid, "InvalidEnumValue", "state '%s' is not valid: use configured or proposed", o.State)
 	}
 	if o.IdentitySources == nil {
 		o.IdentitySources = []IdentitySource{}
 	}
 	for i := range o.IdentitySources {
 		s := &o.IdentitySources[i]
-		t, ok := normalizeODataType(s.Type, identitySourceTypes)
+		t, ok := NormalizeODataType(s.Type, identitySourceTypes)
 		if !ok {
-			return Ec(KindInvalid, "InvalidODataType", "identitySources[%d]: @odata.type '%s' is not an identity source; use one of #microsoft.graph.%s",
+			return kernel.Ec(kernel.KindInvalid, "InvalidODataType", "identitySources[%d]: @odata.type '%s' is not an identity source; use one of #microsoft.graph.%s",
 				i, s.Type, strings.Join(identitySourceTypes, ", #microsoft.graph."))
 		}
 		s.Type = t
 		switch t {
 		case "#microsoft.graph.domainIdentitySource", "#microsoft.graph.externalDomainFederation":
 			if s.DomainName == "" {
-				return invalid("identitySources[%d]: domainName is required for %s", i, t)
+				return kernel.Invalid("identitySources[%d]: domainName is required for %s", i, t)
 			}
 			s.DomainName = strings.ToLower(s.DomainName)
 		case "#microsoft.graph.azureActiveDirectoryTenant", "#microsoft.graph.crossCloudAzureActiveDirectoryTenant":
 			if s.TenantID == "" {
-				return invalid("identitySources[%d]: tenantId is required for %s", i, t)
+				return kernel.Invalid("identitySources[%d]: tenantId is required for %s", i, t)
 			}
 		}
 	}
@@ -233,9 +235,9 @@ func (o *ConnectedOrganization) Matches(domain string) bool {
 	return false
 }
 
-// normalizeODataType accepts "x", "microsoft.graph.x" or "#microsoft.graph.x" for x in
+// NormalizeODataType accepts "x", "microsoft.graph.x" or "#microsoft.graph.x" for x in
 // allowed and returns the canonical "#microsoft.graph.x".
-func normalizeODataType(t string, allowed []string) (string, bool) {
+func NormalizeODataType(t string, allowed []string) (string, bool) {
 	short := strings.TrimPrefix(strings.TrimPrefix(t, "#"), "microsoft.graph.")
 	for _, a := range allowed {
 		if strings.EqualFold(short, a) {
@@ -247,7 +249,7 @@ func normalizeODataType(t string, allowed []string) (string, bool) {
 
 // SiteRoleAssignment says that a principal holds a role of a site.
 type SiteRoleAssignment struct {
-	Revision
+	kernel.Revision
 	ID              string    `json:"id"`
 	SiteID          string    `json:"siteId"`
 	RoleID          string    `json:"roleId"`
