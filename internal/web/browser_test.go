@@ -81,13 +81,13 @@ func newPortalWorld(t *testing.T) portalWorld {
 }
 
 // oidcPortal is the portal world's portal behind a real OpenID provider (mockoidc)
-// instead of the development sign-in; people are named by preferred_username.
+// instead of the development sign-in; people are named by the claim withOIDC was given.
 type oidcPortal struct {
 	m   *mockoidc.MockOIDC
 	srv *httptest.Server
 }
 
-func (pw portalWorld) withOIDC(t *testing.T) oidcPortal {
+func (pw portalWorld) withOIDC(t *testing.T, claim string) oidcPortal {
 	t.Helper()
 	m, err := mockoidc.Run()
 	if err != nil {
@@ -96,7 +96,7 @@ func (pw portalWorld) withOIDC(t *testing.T) oidcPortal {
 	t.Cleanup(func() { _ = m.Shutdown() })
 	cfg := m.Config()
 	portal := web.New(pw.Svc, web.Options{Providers: []web.Provider{{Name: "corp", DisplayName: "Contoso ID", Issuer: cfg.Issuer,
-		ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, Claim: "preferred_username"}}})
+		ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, Claim: claim}}})
 	srv := httptest.NewServer(portal.Handler())
 	t.Cleanup(srv.Close)
 	return oidcPortal{m: m, srv: srv}
@@ -185,7 +185,7 @@ func TestPortalRequestLifecycle(t *testing.T) {
 	run(t, ctx, load(chromedp.Navigate(pw.srv.URL+"/signin")))
 	shots.take(ctx, "signin")
 	// From here on people sign in through a real OpenID provider, as in production.
-	oidc := pw.withOIDC(t)
+	oidc := pw.withOIDC(t, "preferred_username")
 	run(t, ctx, oidc.signIn(pw.ann.UserPrincipalName, "/portal/access-packages"))
 	shots.take(ctx, "access-packages")
 	wantText(t, ctx, "Access packages", "Sales tools")

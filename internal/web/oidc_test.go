@@ -18,16 +18,8 @@ import (
 // unverified one, are refused with the reason; signing out ends the session. // AUTH-1
 func TestOIDCSignIn(t *testing.T) {
 	pw := newPortalWorld(t)
-	m, err := mockoidc.Run()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = m.Shutdown() })
-	cfg := m.Config()
-	portal := web.New(pw.Svc, web.Options{Providers: []web.Provider{{Name: "corp", DisplayName: "Contoso ID", Issuer: cfg.Issuer,
-		ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, Claim: "email"}}})
-	srv := httptest.NewServer(portal.Handler())
-	t.Cleanup(srv.Close)
+	o := pw.withOIDC(t, "email")
+	m, srv := o.m, o.srv
 	mail := func(u *access.User) { u.Mail = "ann.lee@contoso.com" }
 	ann, _ := pw.User("annlee", mail)
 	ctx := browser(t)
@@ -39,8 +31,7 @@ func TestOIDCSignIn(t *testing.T) {
 	}
 	signIn("ann.lee@contoso.com", true)
 	wantText(t, ctx, "Request history") // back where the person started
-	var who string
-	who, err = chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`.who span`)))
+	who, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`.who span`)))
 	pw.Must(err)
 	if who != ann.DisplayName {
 		t.Errorf("signed in as %q, want %q", who, ann.DisplayName)
