@@ -106,7 +106,8 @@ func (s *Service) ClaimDeliveries(ctx context.Context, limit int) ([]Delivery, e
 func (s *Service) RecordDeliveries(ctx context.Context, batch []Delivery) error {
 	var err error
 	for attempt := 0; attempt < 5; attempt++ {
-		err = s.system(ctx, func(tx Tx) error {
+		err = s.system(ctx, func(raw Tx) error {
+			tx := newCachedTx(raw) // settle and releaseWatchers read back what this loop wrote
 			now := s.clock.Now()
 			touched := map[string]bool{}
 			var order []string
