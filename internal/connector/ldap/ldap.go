@@ -12,8 +12,10 @@ package ldap
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -55,14 +57,35 @@ func New(s Settings) (*Connector, error) {
 		return nil, fmt.Errorf("ldap connector settings: %w", err)
 	}
 	u, _ := url.Parse(s.URL) // Validate parsed it
+	tc := &tls.Config{ServerName: u.Hostname(), InsecureSkipVerify: s.InsecureSkipVerify, MinVersion: tls.VersionTLS12}
+	if s.CAFile != "" {
+		pool, err := certPool(s.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("ldap connector settings: %w", err)
+		}
+		tc.RootCAs = pool
+	}
 	return &Connector{
 		s:       s,
 		timeout: s.timeout(),
 		addr:    hostPort(u),
 		ldaps:   u.Scheme == "ldaps",
-		tls:     &tls.Config{ServerName: u.Hostname(), InsecureSkipVerify: s.InsecureSkipVerify, MinVersion: tls.VersionTLS12},
+		tls:     tc,
 		idle:    make(chan *goldap.Conn, poolSize),
 	}, nil
+}
+
+// certPool reads the certificate authorities of caFile (PEM).
+func certPool(caFile string) (*x509.CertPool, error) {
+	pem, err := os.ReadFile(caFile)
+	if err != nil {
+		return nil, fmt.Errorf("caFile: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("caFile %s holds no PEM certificate", caFile)
+	}
+	return pool, nil
 }
 
 // Settings returns the connector's settings with the defaults applied.

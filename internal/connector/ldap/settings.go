@@ -45,6 +45,10 @@ type Settings struct {
 	StartTLS bool `json:"startTLS,omitempty"`
 	// InsecureSkipVerify accepts any server certificate (for tests only).
 	InsecureSkipVerify bool `json:"insecureSkipVerify,omitempty"`
+	// CAFile names a PEM file of the certificate authorities to trust for the server's
+	// certificate (LDAPS and StartTLS), instead of the system's; for a directory with its
+	// own CA.
+	CAFile string `json:"caFile,omitempty"`
 	// Timeout bounds each connection attempt and each request, a Go duration such as
 	// "10s" (default 10s).
 	Timeout string `json:"timeout,omitempty"`

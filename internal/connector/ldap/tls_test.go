@@ -2,6 +2,8 @@ package ldap_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/bestowhq/bestow/internal/access"
@@ -12,6 +14,10 @@ import (
 func TestTLS(t *testing.T) {
 	srv := ldaptest.Start(t, ldaptest.WithTLS())
 	ctx := context.Background()
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, srv.CertPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		mod  func(*ldap.Settings)
@@ -19,6 +25,8 @@ func TestTLS(t *testing.T) {
 	}{
 		{"startTLS", func(s *ldap.Settings) { s.StartTLS, s.InsecureSkipVerify = true, true }, true},
 		{"ldaps", func(s *ldap.Settings) { s.URL, s.InsecureSkipVerify = srv.LDAPSURL, true }, true},
+		{"ldaps with caFile", func(s *ldap.Settings) { s.URL, s.CAFile = srv.LDAPSURL, ca }, true},
+		{"startTLS with caFile", func(s *ldap.Settings) { s.StartTLS, s.CAFile = true, ca }, true},
 		{"startTLS untrusted", func(s *ldap.Settings) { s.StartTLS = true }, false},
 		{"ldaps untrusted", func(s *ldap.Settings) { s.URL = srv.LDAPSURL }, false},
 	}
@@ -36,5 +44,13 @@ func TestTLS(t *testing.T) {
 			wantKind(t, err, access.KindFailedPrecondition, "certificate this host does not trust", "insecureSkipVerify")
 			wantKind(t, gerr, access.KindFailedPrecondition, "certificate this host does not trust")
 		})
+	}
+	empty := filepath.Join(t.TempDir(), "empty.pem")
+	if err := os.WriteFile(empty, []byte("not a certificate"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := ldap.Settings{URL: srv.LDAPSURL, BaseDN: srv.BaseDN, CAFile: empty}
+	if _, err := ldap.New(s); err == nil {
+		t.Error("a caFile without a certificate was accepted")
 	}
 }
