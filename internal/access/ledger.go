@@ -151,9 +151,10 @@ func (e *LedgerEntry) reschedule(now time.Time) {
 }
 
 // Disposable reports whether the entry may be deleted: nobody wants it, nothing is to be
-// revoked and nobody waits for it.
+// revoked and nobody waits for it. An entry that records a role the subject held before
+// Bestow (RES-7) is kept: a reconcile must not take that member for unexpected.
 func (e *LedgerEntry) Disposable() bool {
-	return !e.Wanted() && !e.Pending() && len(e.Watchers) == 0
+	return !e.Wanted() && !e.Pending() && len(e.Watchers) == 0 && !(e.Present && e.PreExisting)
 }
 
 // RoleGrant is what a connector is asked to grant or revoke: a subject and a role in a

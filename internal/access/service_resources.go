@@ -2,8 +2,10 @@ package access
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
+	"time"
 )
 
 // ResourceChange asks to add a resource to a catalog, refresh it, or remove it.
@@ -15,8 +17,11 @@ type ResourceChange struct {
 	ResourceID   string // alternative to the origin, for adminRemove and adminUpdate
 
 	// described is a connector's own description of the resource (origin systems other
-	// than the built-in directory's), asked for before the change's transaction.
+	// than the built-in directory's), asked for before the change's transaction, and
+	// members who holds each of its roles there now (role origin id → members), recorded
+	// as pre-existing when the resource joins the catalog (RES-7).
 	described *TargetResource
+	members   map[string][]SubjectRef
 }
 
 var originSystems = []string{OriginGroup, OriginApplication, OriginSite}
@@ -165,8 +170,64 @@ func (s *Service) describeExternal(ctx context.Context, who Actor, in *ResourceC
 		return nil
 	}
 	d, err := s.describeTarget(ctx, who, *in)
+	if err != nil || in.RequestType != ResourceAdminAdd {
+		in.described = d
+		return err
+	}
 	in.described = d
+	in.members, err = s.targetMembers(ctx, in.OriginSystem, d)
 	return err
+}
+
+// targetMembers reads who holds each role of a connector's resource now, outside any
+// transaction; nothing when the connector cannot list members.
+func (s *Service) targetMembers(ctx context.Context, system string, d *TargetResource) (map[string][]SubjectRef, error) {
+	c, err := s.Connector(ctx, system)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]SubjectRef{}
+	for _, role := range d.Roles {
+		m, err := s.targets.Members(ctx, c, d.OriginID, role.OriginID)
+		var e *Error
+		if errors.As(err, &e) && e.Code == "NotSupported" {
+			return nil, nil // the connector cannot list members, so it is never reconciled either
+		}
+		if err != nil {
+			return nil, Ec(KindTransient, "MembersUnavailable", "could not read the members of '%s' to record who held its roles before Bestow (RES-7); try again: %v", d.DisplayName, err)
+		}
+		out[role.OriginID] = m
+	}
+	return out, nil
+}
+
+// recordPreExisting writes a ledger entry, present and pre-existing, for every Bestow user
+// who held a role of a resource that just joined a catalog (RES-7).
+func recordPreExisting(ctx context.Context, tx Tx, r Resource, members map[string][]SubjectRef, now time.Time) error {
+	for _, role := range r.Roles {
+		for _, ref := range members[role.OriginID] {
+			u, err := userByRef(ctx, tx, ref)
+			if err != nil || u == nil {
+				if err != nil {
+					return err
+				}
+				continue
+			}
+			id := LedgerID(u.ID, r.OriginSystem, r.OriginID, role.OriginID)
+			if _, err := tx.Ledger().Get(ctx, id); !IsKind(err, KindNotFound) {
+				if err != nil {
+					return err
+				}
+				continue
+			}
+			e := LedgerEntry{ID: id, SubjectID: u.ID, OriginSystem: r.OriginSystem, ResourceOriginID: r.OriginID, RoleOriginID: role.OriginID,
+				ResourceDisplayName: r.DisplayName, RoleDisplayName: role.DisplayName, Present: true, PreExisting: true, Modified: now}
+			if err := tx.Ledger().Put(ctx, &e); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func (who Actor) hasTenantRoleFor(a Action) bool {
@@ -203,7 +264,10 @@ func (s *Service) addResource(ctx context.Context, tx *op, c Catalog, in Resourc
 	}
 	r := NewResource(o, c.ID, nil, s.ids)
 	r.CreatedDateTime, r.ModifiedDateTime = s.clock.Now(), s.clock.Now()
-	return r, tx.Resources().Put(ctx, &r)
+	if err := tx.Resources().Put(ctx, &r); err != nil {
+		return r, err
+	}
+	return r, recordPreExisting(ctx, tx, r, in.members, s.clock.Now())
 }
 
 // findResource finds the catalog resource a change names, by resource id or origin.

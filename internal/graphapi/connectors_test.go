@@ -218,6 +218,14 @@ func TestLDAPPreExisting(t *testing.T) {
 	if len(pre) != 1 || pre[0]["userId"] != bob || pre[0]["roleOriginId"] != "Member" {
 		t.Fatalf("pre-existing members of the LDAP group: %v", pre)
 	}
+	// bob was there before Bestow: a reconcile, even one that repairs, leaves him alone.
+	if report := h.must(h.admin, "POST", connectors+"/corp-ldap/reconcile", map[string]any{"repair": true}, 200).list(); len(report) != 0 {
+		t.Errorf("reconcile of a freshly added group reports %v, want nothing", report)
+	}
+	h.work()
+	if !slices.Contains(slapd.Members(dn), ldaptest.UserDN("bob")) {
+		t.Fatalf("a repairing reconcile removed bob, a member from before Bestow: %v", slapd.Members(dn))
+	}
 	pkg := h.pkg(h.admin, cat, "Finance tools")
 	h.must(h.admin, "POST", em+"/accessPackages/"+pkg+"/resourceRoleScopes", map[string]any{
 		"role":  map[string]any{"originId": "Member", "originSystem": "corp-ldap", "resource": map[string]any{"originId": dn, "originSystem": "corp-ldap"}},
