@@ -98,8 +98,9 @@ func roleHolders(ctx context.Context, tx Tx, r Resource, role ResourceRole, refs
 		}
 		return out, nil
 	}
+	users := &userFinder{}
 	for _, ref := range refs {
-		u, err := userByRef(ctx, tx, ref)
+		u, err := users.find(ctx, tx, ref)
 		if err != nil {
 			return nil, err
 		}

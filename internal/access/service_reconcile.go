@@ -133,14 +133,11 @@ func (s *Service) reconcileRoles(ctx context.Context, system string) ([]reconcil
 
 // compare finds the drift of one role and records it in one transaction.
 func (s *Service) compare(ctx context.Context, c ConnectorConfig, rr reconcileRole, members []SubjectRef, repair bool) ([]Drift, error) {
-	held := func(u User) bool {
-		for _, m := range members {
-			if m.UserPrincipalName != "" && strings.EqualFold(m.UserPrincipalName, u.UserPrincipalName) ||
-				m.Mail != "" && strings.EqualFold(m.Mail, u.Mail) {
-				return true
-			}
+	byKey := map[string][]int{} // a member's keys (refKeys) → the members that have it
+	for i, m := range members {
+		for _, k := range refKeys(m.UserPrincipalName, m.Mail) {
+			byKey[k] = append(byKey[k], i)
 		}
-		return false
 	}
 	known := map[int]bool{} // members that match an entry
 	var out []Drift
@@ -149,12 +146,13 @@ func (s *Service) compare(ctx context.Context, c ConnectorConfig, rr reconcileRo
 		if !ok {
 			continue
 		}
-		for i, m := range members {
-			if m.UserPrincipalName != "" && strings.EqualFold(m.UserPrincipalName, u.UserPrincipalName) || m.Mail != "" && strings.EqualFold(m.Mail, u.Mail) {
-				known[i] = true
+		held := false
+		for _, k := range refKeys(u.UserPrincipalName, u.Mail) {
+			for _, i := range byKey[k] {
+				known[i], held = true, true
 			}
 		}
-		if e.Wanted() && e.Present && !e.Pending() && !held(u) {
+		if e.Wanted() && e.Present && !e.Pending() && !held {
 			out = append(out, Drift{ResourceID: rr.resource.ID, ResourceDisplayName: rr.resource.DisplayName, OriginID: rr.resource.OriginID,
 				RoleOriginID: rr.role.OriginID, UserID: u.ID, UserPrincipalName: u.UserPrincipalName, Mail: u.Mail, Kind: DriftMissing, Repaired: repair})
 		}
@@ -170,10 +168,11 @@ func (s *Service) compare(ctx context.Context, c ConnectorConfig, rr reconcileRo
 	}
 	err := s.system(ctx, func(tx Tx) error {
 		now := s.clock.Now()
+		users := &userFinder{}
 		for i := range out {
 			d := &out[i]
 			if d.Kind == DriftUnexpected {
-				if err := s.unexpected(ctx, tx, c, rr, d, repair, now); err != nil {
+				if err := s.unexpected(ctx, tx, users, c, rr, d, repair, now); err != nil {
 					return err
 				}
 				continue
@@ -214,8 +213,8 @@ func (s *Service) missing(ctx context.Context, tx Tx, c ConnectorConfig, rr reco
 // unexpected records a member nothing wants. With repair it becomes a ledger entry with
 // nothing wanting it and the role present, which the worker then revokes; the member's
 // Bestow user is found by userPrincipalName or mail.
-func (s *Service) unexpected(ctx context.Context, tx Tx, c ConnectorConfig, rr reconcileRole, d *Drift, repair bool, now time.Time) error {
-	u, err := userByRef(ctx, tx, SubjectRef{UserPrincipalName: d.UserPrincipalName, Mail: d.Mail})
+func (s *Service) unexpected(ctx context.Context, tx Tx, users *userFinder, c ConnectorConfig, rr reconcileRole, d *Drift, repair bool, now time.Time) error {
+	u, err := users.find(ctx, tx, SubjectRef{UserPrincipalName: d.UserPrincipalName, Mail: d.Mail})
 	if err != nil || u == nil {
 		return err // a member Bestow does not know is reported, never removed
 	}
@@ -253,26 +252,51 @@ func (s *Service) settleSources(ctx context.Context, tx Tx, e *LedgerEntry, now 
 	return nil
 }
 
-// userByRef finds the Bestow user a target names, by userPrincipalName or else mail; nil
-// when there is none.
-func userByRef(ctx context.Context, tx Tx, ref SubjectRef) (*User, error) {
+// refKeys are the case-folded keys a person is matched by across systems: their
+// userPrincipalName and their mail.
+func refKeys(upn, mail string) []string {
+	var out []string
+	if upn != "" {
+		out = append(out, "upn:"+strings.ToLower(upn))
+	}
+	if mail != "" {
+		out = append(out, "mail:"+strings.ToLower(mail))
+	}
+	return out
+}
+
+// userFinder finds the Bestow users a target names, by userPrincipalName (an index) or
+// else mail. Users have no index by mail yet (#11), so it reads the live users once, the
+// first time it needs one by mail, and answers the rest from memory.
+type userFinder struct {
+	byMail map[string]*User
+}
+
+// find returns the user ref names, or nil when there is none.
+func (f *userFinder) find(ctx context.Context, tx Tx, ref SubjectRef) (*User, error) {
 	if ref.UserPrincipalName != "" {
 		list, err := tx.Users().List(ctx, By(KeyUPN, strings.ToLower(ref.UserPrincipalName)))
-		if err != nil || len(list) > 0 {
-			if len(list) > 0 {
-				return &list[0], nil
-			}
+		if err != nil {
 			return nil, err
+		}
+		if len(list) > 0 {
+			return &list[0], nil
 		}
 	}
 	if ref.Mail == "" {
 		return nil, nil
 	}
-	all, err := tx.Users().List(ctx, By(KeyState, "live")) // a scan: users have no index by mail yet (#11)
-	for i := range all {
-		if strings.EqualFold(all[i].Mail, ref.Mail) {
-			return &all[i], nil
+	if f.byMail == nil {
+		all, err := tx.Users().List(ctx, By(KeyState, "live"))
+		if err != nil {
+			return nil, err
+		}
+		f.byMail = make(map[string]*User, len(all))
+		for i := range all {
+			if all[i].Mail != "" {
+				f.byMail[strings.ToLower(all[i].Mail)] = &all[i]
+			}
 		}
 	}
-	return nil, err
+	return f.byMail[strings.ToLower(ref.Mail)], nil
 }

@@ -204,9 +204,10 @@ func (s *Service) targetMembers(ctx context.Context, system string, d *TargetRes
 // recordPreExisting writes a ledger entry, present and pre-existing, for every Bestow user
 // who held a role of a resource that just joined a catalog (RES-7).
 func recordPreExisting(ctx context.Context, tx Tx, r Resource, members map[string][]SubjectRef, now time.Time) error {
+	users := &userFinder{}
 	for _, role := range r.Roles {
 		for _, ref := range members[role.OriginID] {
-			u, err := userByRef(ctx, tx, ref)
+			u, err := users.find(ctx, tx, ref)
 			if err != nil || u == nil {
 				if err != nil {
 					return err
