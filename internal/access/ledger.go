@@ -70,7 +70,9 @@ func (e *LedgerEntry) Pending() bool {
 	if e.Wanted() {
 		return e.Reapply || !e.Present && e.Drifted == nil
 	}
-	return e.Present && !e.PreExisting
+	// A drifted role may have been put back by hand since: revoking it is harmless
+	// (already absent is success) and leaves nothing behind.
+	return (e.Present || e.Drifted != nil) && !e.PreExisting
 }
 
 // Grant returns what a connector needs to deliver this entry.
@@ -95,6 +97,9 @@ func (e *LedgerEntry) retryNow(now time.Time) {
 		return
 	}
 	e.Failed, e.Attempts, e.FirstFailure, e.Due, e.Modified = false, 0, nil, &now, now
+	// An earlier attempt may have reached the target although its answer was lost: the
+	// next "already present" then is Bestow's own, not a role held before Bestow.
+	e.Reapply = e.Wanted()
 }
 
 // reapply asks for a wanted role to be delivered again (ASG-3): a failed one is retried,
@@ -225,9 +230,8 @@ func (e *LedgerEntry) applyResult(grant bool, res DeliveryResult, err error, fir
 		if grant && res.AlreadyDone && firstAttempt && !e.Present && !e.Reapply && e.Drifted == nil {
 			e.PreExisting = true
 		}
-		if grant {
-			e.Reapply, e.Drifted, e.DriftNote = false, nil, ""
-		}
+		// The target is now as asked: whatever drift was recorded is over.
+		e.Reapply, e.Drifted, e.DriftNote = false, nil, ""
 		if !grant {
 			e.PreExisting = false
 		}

@@ -149,7 +149,10 @@ func (s *Service) compare(ctx context.Context, c ConnectorConfig, rr reconcileRo
 		held := false
 		for _, k := range refKeys(u.UserPrincipalName, u.Mail) {
 			for _, i := range byKey[k] {
-				known[i], held = true, true
+				held = true
+				// A member is expected while an assignment wants the role or they held it
+				// before Bestow; one Bestow revoked (or never delivered) is unexpected.
+				known[i] = known[i] || e.Wanted() || e.PreExisting
 			}
 		}
 		if e.Wanted() && e.Present && !e.Pending() && !held {
@@ -193,7 +196,9 @@ func (s *Service) compare(ctx context.Context, c ConnectorConfig, rr reconcileRo
 // asks for it to be granted again.
 func (s *Service) missing(ctx context.Context, tx Tx, c ConnectorConfig, rr reconcileRole, d *Drift, repair bool, now time.Time) error {
 	e, err := tx.Ledger().Get(ctx, LedgerID(d.UserID, c.ID, rr.resource.OriginID, rr.role.OriginID))
-	if err != nil {
+	if IsKind(err, KindNotFound) {
+		return nil // revoked and gone since the role was read
+	} else if err != nil {
 		return err
 	}
 	note := fmt.Sprintf("missing from %s '%s' in connector '%s' (found by reconcile on %s); reprocess the assignment to restore it",
@@ -210,24 +215,27 @@ func (s *Service) missing(ctx context.Context, tx Tx, c ConnectorConfig, rr reco
 	return s.settleSources(ctx, tx, &e, now)
 }
 
-// unexpected records a member nothing wants. With repair it becomes a ledger entry with
-// nothing wanting it and the role present, which the worker then revokes; the member's
-// Bestow user is found by userPrincipalName or mail.
+// unexpected records a member nothing wants. Only a member whose ledger entry says Bestow
+// had the role and took it away (or never gave it) is removed with repair: the entry is
+// marked present again, and the worker revokes it. A member Bestow has no record of — put
+// there by someone else, or there before Bestow knew the person — is reported, never
+// removed.
 func (s *Service) unexpected(ctx context.Context, tx Tx, users *userFinder, c ConnectorConfig, rr reconcileRole, d *Drift, repair bool, now time.Time) error {
 	u, err := users.find(ctx, tx, SubjectRef{UserPrincipalName: d.UserPrincipalName, Mail: d.Mail})
 	if err != nil || u == nil {
-		return err // a member Bestow does not know is reported, never removed
+		return err
 	}
 	d.UserID = u.ID
+	e, err := tx.Ledger().Get(ctx, LedgerID(u.ID, c.ID, rr.resource.OriginID, rr.role.OriginID))
+	if IsKind(err, KindNotFound) || err == nil && (e.Wanted() || e.PreExisting) {
+		return nil
+	} else if err != nil {
+		return err
+	}
 	if !repair {
 		return nil
 	}
-	id := LedgerID(u.ID, c.ID, rr.resource.OriginID, rr.role.OriginID)
-	if _, err := tx.Ledger().Get(ctx, id); !IsKind(err, KindNotFound) {
-		return err // an entry exists: it is pre-existing or already being worked on
-	}
-	e := LedgerEntry{ID: id, SubjectID: u.ID, OriginSystem: c.ID, ResourceOriginID: rr.resource.OriginID, RoleOriginID: rr.role.OriginID,
-		ResourceDisplayName: rr.resource.DisplayName, RoleDisplayName: rr.role.DisplayName, Present: true}
+	e.Present, e.Drifted, e.DriftNote = true, nil, ""
 	e.reschedule(now)
 	d.Repaired = true
 	return tx.Ledger().Put(ctx, &e)

@@ -116,6 +116,9 @@ func (s *Service) ReprocessRequest(ctx context.Context, who Actor, id string) er
 			} else if err != nil {
 				return err
 			}
+			if r.IsRemove() || !a.Active() {
+				return Ec(KindFailedPrecondition, "RequestNotReprocessable", "request '%s' is %s, but its assignment '%s' has ended since; reprocess the assignment's current request, or request the access again", r.ID, r.State, a.ID)
+			}
 			entries, err := roleEntries(ctx, tx, &a)
 			if err != nil {
 				return err

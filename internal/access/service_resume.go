@@ -68,9 +68,10 @@ func (s *Service) resumer(ctx context.Context, tx *op, id string, signed *Signed
 	return r, tx.who, nil
 }
 
-// verifiedReceiver finds the extension, among those called for the request, whose secret
-// verifies the signature. Whatever fails, the caller learns only that it is not
-// authenticated: not whether the request exists.
+// verifiedReceiver checks that the signature is the one of the extension the request waits
+// for (only its receiver was told the instance to resume). Whatever fails, the caller
+// learns only that it is not authenticated: not whether the request exists, waits, or
+// which check failed.
 func verifiedReceiver(ctx context.Context, tx *op, id string, signed *Signed) (Request, Extension, error) {
 	denied := Ec(KindUnauthenticated, "InvalidSignature", "resume needs a signed-in assignment manager, or the %s and %s of the custom extension the request waits for, over the exact body", SignatureHeader, TimestampHeader)
 	if signed == nil || signed.Signature == "" {
@@ -82,17 +83,23 @@ func verifiedReceiver(ctx context.Context, tx *op, id string, signed *Signed) (R
 	} else if err != nil {
 		return Request{}, Extension{}, err
 	}
-	var last error = denied
-	for _, c := range r.Callouts {
-		x, err := tx.Extensions().Get(ctx, c.CustomExtensionID)
-		if err != nil {
-			continue
-		}
-		if last = signed.Verify(x.Secret, tx.now); last == nil {
+	verifies := func(extensionID string) (Extension, bool) {
+		x, err := tx.Extensions().Get(ctx, extensionID)
+		return x, err == nil && signed.Verify(x.Secret, tx.now) == nil
+	}
+	if inst := r.instance(r.WaitingOn); r.WaitingOn != "" && inst != nil {
+		if x, ok := verifies(inst.CustomExtensionID); ok {
 			return r, x, nil
 		}
 	}
-	return Request{}, Extension{}, last
+	// A receiver of an earlier callout of this request (a late or repeated callback) is
+	// told that the request does not wait for it, and nothing more.
+	for _, c := range r.Callouts {
+		if _, ok := verifies(c.CustomExtensionID); ok {
+			return Request{}, Extension{}, Ec(KindConflict, "RequestNotWaiting", "request '%s' is not waiting for this extension's callback", r.ID)
+		}
+	}
+	return Request{}, Extension{}, denied
 }
 
 // resume applies a callback to the waiting request.

@@ -194,6 +194,37 @@ func TestLDAPDelivery(t *testing.T) {
 		t.Errorf("a member Bestow does not know was removed: %v", slapd.Members(dn))
 	}
 
+	// carol's assignment ends and her membership goes; put back by hand she is unexpected.
+	// Bestow keeps no record of roles it revoked, so even a repairing reconcile only reports
+	// her: it never removes a member it has no record of.
+	carolAsg := request(carol).str("assignment.id")
+	h.must(h.admin, "POST", em+"/assignmentRequests", map[string]any{"requestType": "adminRemove", "assignment": map[string]any{"id": carolAsg}}, 201)
+	h.work()
+	carolDN := ldaptest.UserDN("carol")
+	if slices.Contains(slapd.Members(dn), carolDN) {
+		t.Fatalf("carol is still in the group after her assignment ended")
+	}
+	readd := exec.Command("ldapmodify", "-x", "-H", slapd.URL, "-D", slapd.BindDN, "-w", slapd.Password)
+	readd.Stdin = strings.NewReader("dn: " + dn + "\nchangetype: modify\nadd: member\nmember: " + carolDN + "\n")
+	if out, err := readd.CombinedOutput(); err != nil {
+		t.Fatalf("ldapmodify: %v\n%s", err, out)
+	}
+	for _, repair := range []bool{false, true} {
+		seen := false
+		for _, d := range h.must(h.admin, "POST", connectors+"/corp-ldap/reconcile", map[string]any{"repair": repair}, 200).list() {
+			if d["kind"] == "unexpected" && d["mail"] == "carol@bestow.test" {
+				seen = d["repaired"] == false && d["userId"] != ""
+			}
+		}
+		if !seen {
+			t.Errorf("reconcile (repair %v) does not report carol as unexpected, unrepaired", repair)
+		}
+	}
+	h.work()
+	if !slices.Contains(slapd.Members(dn), carolDN) {
+		t.Errorf("a member Bestow has no record of was removed: %v", slapd.Members(dn))
+	}
+
 	// The connector cannot go while the catalog holds its group.
 	h.fails(h.admin, "DELETE", connectors+"/corp-ldap", nil, 400, "'finance' in catalog 'Finance'")
 }

@@ -50,7 +50,6 @@ func (x *txn) appendAudit(ctx context.Context, action, objectType, objectID stri
 		if err := x.tx.QueryRowContext(ctx, `UPDATE audit_head SET last_id = last_id + 1 WHERE id = 1 RETURNING last_id, hash`).Scan(&id, &prev); err != nil {
 			return x.wrap("audit append: the audit chain's head", err)
 		}
-		x.head = &auditHead{}
 	} else {
 		id, prev = x.head.id+1, x.head.hash
 	}
@@ -66,7 +65,7 @@ func (x *txn) appendAudit(ctx context.Context, action, objectType, objectID stri
 		nullDoc(before), nullDoc(after), prev, hash); err != nil {
 		return x.wrap("audit append", err)
 	}
-	x.head.id, x.head.hash = id, hash
+	x.head = &auditHead{id: id, hash: hash} // only once the entry is in
 	return nil
 }
 

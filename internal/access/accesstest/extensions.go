@@ -81,6 +81,7 @@ func runExtensions(t *testing.T, open Opener) {
 	t.Run("CON-5 resume denies or cancels a waiting request", func(t *testing.T) { resumeEnds(t, open) })
 	t.Run("CON-5 an extension at the approved stage holds delivery until it calls back", func(t *testing.T) { approvedStageWaits(t, open) })
 	t.Run("CON-5 resume is for assignment managers or the signed receiver, with the right stage and instance", func(t *testing.T) { resumeRefusals(t, open) })
+	t.Run("CON-5 only the receiver of the extension a request waits for resumes it", func(t *testing.T) { resumeByOtherReceiver(t, open) })
 	t.Run("CON-5 no callback in time: the stage fails and the request is denied", func(t *testing.T) { callbackTimeout(t, open) })
 	t.Run("CON-5 a failing receiver is retried, then the callout is marked failed", func(t *testing.T) { calloutRetries(t, open) })
 	t.Run("CON-5 a waiting callout refused by its receiver fails the request", func(t *testing.T) { calloutRefused(t, open) })
@@ -437,6 +438,33 @@ func resumeRefusals(t *testing.T, open Opener) {
 	if r = w.Req(r.ID); r.State != access.StateDelivered {
 		t.Fatalf("after the manager's resume: %s", r.State)
 	}
+}
+
+// resumeByOtherReceiver binds a notifier and a waiting extension at the same stage: the
+// notifier's receiver, though it signs correctly with its own secret, cannot resume the
+// request that waits for the other one.
+func resumeByOtherReceiver(t *testing.T, open Opener) {
+	w := NewWorld(t, open)
+	notifier, waiter := NewReceiver(t, w.Clock.Now), NewReceiver(t, w.Clock.Now)
+	nx := w.Extension(notifier)
+	wx := w.Extension(waiter, Waits(time.Hour))
+	p := w.Package("P", w.Group("G"))
+	w.Policy(p, "Checked", Bind(access.ExtCreated, nx.ID), Bind(access.ExtCreated, wx.ID))
+	_, uA := w.User("u")
+	r, err := w.Request(uA, p)
+	w.Must(err)
+	w.Work()
+	if len(waiter.Got()) != 1 {
+		t.Fatalf("the waiting extension got %d callouts", len(waiter.Got()))
+	}
+	forged := resumeOf(waiter.Got()[0], "") // the right stage and instance, the wrong secret
+	if err := w.Resume(notifier, r.ID, forged); err == nil {
+		t.Fatal("the notifier's receiver resumed a request that waits for another extension")
+	}
+	if got := w.Req(r.ID); got.Status != access.StatusWaiting {
+		t.Fatalf("after the refused resume the request is %s/%s", got.State, got.Status)
+	}
+	w.Must(w.Resume(waiter, r.ID, forged))
 }
 
 func callbackTimeout(t *testing.T, open Opener) {

@@ -166,9 +166,17 @@ func runReprocess(t *testing.T, open Opener) {
 		if w.IsMember(g, ann) {
 			t.Error("the membership outlived the assignment after a reprocess")
 		}
+		// Removed by hand, then put back by hand: when the assignment ends the role goes.
+		w.Must(w.Svc.RemoveRelation(w.Ctx, access.SystemActor, g.ID, access.RelMember, bob.ID))
+		w.Must(w.Svc.AddRelation(w.Ctx, access.SystemActor, g.ID, access.RelMember, bob.ID))
+		w.Remove(ab)
+		w.Work()
+		if w.IsMember(g, bob) {
+			t.Error("a membership that drifted and was put back by hand outlived its assignment")
+		}
 		// Reprocessing names only the package's own assignments.
 		other := w.Package("Other", w.Group("Other"))
-		_, err = w.Svc.ReprocessAssignments(w.Ctx, access.SystemActor, other.ID, []string{ab}, false)
+		_, err = w.Svc.ReprocessAssignments(w.Ctx, access.SystemActor, other.ID, []string{aa}, false)
 		wantKind(t, err, access.KindNotFound)
 	})
 

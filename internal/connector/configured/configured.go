@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"time"
 
 	"github.com/bestowhq/bestow/internal/access"
 	"github.com/bestowhq/bestow/internal/connector"
@@ -32,8 +33,11 @@ type Set struct {
 	built map[string]built // connector id → the connector built from a version of it
 }
 
+// built is a connector built from one version of a configured connector; created tells
+// a connector deleted and made again with the same id (versions restart) from the old one.
 type built struct {
 	version int64
+	created time.Time
 	conn    connector.Connector
 }
 
@@ -64,7 +68,7 @@ func (s *Set) Lookup(ctx context.Context, system string) (connector.Connector, e
 func (s *Set) connector(cfg access.ConnectorConfig) (connector.Connector, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if b, ok := s.built[cfg.ID]; ok && b.version == cfg.Version {
+	if b, ok := s.built[cfg.ID]; ok && b.version == cfg.Version && b.created.Equal(cfg.CreatedDateTime) {
 		return b.conn, nil
 	}
 	conn, err := s.build(cfg)
@@ -74,7 +78,7 @@ func (s *Set) connector(cfg access.ConnectorConfig) (connector.Connector, error)
 	if old, ok := s.built[cfg.ID]; ok {
 		closeConnector(old.conn)
 	}
-	s.built[cfg.ID] = built{version: cfg.Version, conn: conn}
+	s.built[cfg.ID] = built{version: cfg.Version, created: cfg.CreatedDateTime, conn: conn}
 	return conn, nil
 }
 
