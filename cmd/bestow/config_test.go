@@ -86,6 +86,7 @@ connectors:
 		"connectors:\n  - type: ldap\n":           "has no id",
 		"connectors:\n  - id: a\n  - id: a\n":     "declared twice",
 		"connectors:\n  - id: a\n    type: ftp\n": "not supported",
+		"connectors:\n  - id: corp-ldap\n    type: scim\n    displayName: S\n    settings: {url: 'https://scim.example.com', token: t}\n": "type cannot change",
 	} {
 		if err := declare(body); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("config %q: %v, want an error saying %q", body, err, want)

@@ -2,6 +2,7 @@ package access
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -49,6 +50,35 @@ const (
 // SecretSettings are the settings that are write-only: given in settings, kept apart in
 // Secrets, never returned.
 var SecretSettings = []string{"bindPassword", "token"}
+
+// FileSettings name files on the server (a secret, a CA). Only the server's config file
+// may set them: through the API they would let an administrator read the server's files
+// (a bind to their own host sends the file as the password).
+var FileSettings = []string{"bindPasswordFile", "tokenFile", "caFile"}
+
+// targetSettings are the settings that say where a connector's secrets go: changing one
+// through the API drops the stored secrets unless the same change gives them again.
+var targetSettings = []string{"url", "bindDN"}
+
+// refuseFiles refuses the settings that name files on the server (FileSettings).
+func (c *ConnectorConfig) refuseFiles() error {
+	for _, k := range FileSettings {
+		if _, ok := c.Settings[k]; ok {
+			return invalid("settings.%s names a file on the server, which only the server's config file may do: give the value itself (secrets are write-only), or declare the connector in the config file (serve --config)", k)
+		}
+	}
+	return nil
+}
+
+// retargeted reports whether c's settings send its secrets somewhere else than before's.
+func (c *ConnectorConfig) retargeted(before ConnectorConfig) bool {
+	for _, k := range targetSettings {
+		if fmt.Sprint(c.Settings[k]) != fmt.Sprint(before.Settings[k]) {
+			return true
+		}
+	}
+	return false
+}
 
 var connectorID = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]{0,63}$`)
 

@@ -35,6 +35,9 @@ func (s *Service) CreateConnector(ctx context.Context, who Actor, c ConnectorCon
 		if c.Settings == nil {
 			c.Settings = map[string]any{}
 		}
+		if err := c.refuseFiles(); err != nil {
+			return err
+		}
 		if err := c.prepare(t); err != nil {
 			return err
 		}
@@ -86,12 +89,19 @@ func (s *Service) UpdateConnector(ctx context.Context, who Actor, id string, cha
 			c.SecretsSet = nil
 			c.Revision, c.ID, c.Type, c.CreatedDateTime, c.ModifiedDateTime = keep.Revision, keep.ID, keep.Type, keep.CreatedDateTime, tx.now
 			c.Declared = false
-			c.Secrets = map[string]string{}
-			for k, v := range keep.Secrets {
-				c.Secrets[k] = v
-			}
 			if c.Settings == nil {
 				c.Settings = map[string]any{}
+			}
+			for _, k := range FileSettings { // kept as they were: only the config file changes them
+				if fmt.Sprint(keep.Settings[k]) != fmt.Sprint(c.Settings[k]) {
+					return invalid("settings.%s names a file on the server, which only the server's config file may change", k)
+				}
+			}
+			c.Secrets = map[string]string{}
+			if !c.retargeted(keep) { // secrets follow only the target they were given for
+				for k, v := range keep.Secrets {
+					c.Secrets[k] = v
+				}
 			}
 			t, err := s.reach()
 			if err != nil {
@@ -261,6 +271,8 @@ func (s *Service) DeclareConnectors(ctx context.Context, declared []ConnectorCon
 				c.Version, c.CreatedDateTime = 0, now
 			case err != nil:
 				return err
+			case old.Type != c.Type:
+				return fmt.Errorf("connector %s is of type %s, not %s: a connector's type cannot change (its resources' ids belong to its system); declare a new connector instead", c.ID, old.Type, c.Type)
 			default:
 				c.Revision, c.CreatedDateTime, c.Secrets = old.Revision, old.CreatedDateTime, old.Secrets
 			}

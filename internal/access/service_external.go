@@ -71,7 +71,19 @@ func (s *Service) sweepExternalUsers(ctx context.Context, now time.Time) (int, e
 		}
 		for _, u := range due {
 			u.LifecycleDelete = nil
-			if !u.Deleted() && u.LifecycleBlocked != nil {
+			// Looked at again now: an assignment may have come meanwhile (its transaction did
+			// not see the block), or an administrator may have allowed the sign-in again.
+			active, err := tx.Assignments().Count(ctx, By(KeyTarget, u.ID), By(KeyActive, "1"))
+			if err != nil {
+				return err
+			}
+			switch {
+			case active > 0:
+				u.AccountEnabled = u.AccountEnabled || u.LifecycleBlocked != nil
+				u.LifecycleBlocked = nil
+			case u.AccountEnabled:
+				u.LifecycleBlocked = nil
+			case !u.Deleted() && u.LifecycleBlocked != nil:
 				t := now
 				u.DeletedDateTime = &t
 			}

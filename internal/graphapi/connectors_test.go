@@ -58,6 +58,11 @@ func TestConnectorsAPI(t *testing.T) {
 	h.fails(h.admin, "POST", connectors, map[string]any{"id": "x", "type": "ldap", "displayName": "x",
 		"settings": map[string]any{"url": slapd.URL, "baseDN": "dc=x", "colour": "blue"}}, 400, "colour")
 
+	// Files on the server are the config file's business, never the API's.
+	h.fails(h.admin, "POST", connectors, map[string]any{"id": "files", "type": "ldap", "displayName": "x",
+		"settings": map[string]any{"url": slapd.URL, "baseDN": "dc=x", "bindDN": "cn=x", "bindPasswordFile": "/etc/shadow"}}, 400, "settings.bindPasswordFile names a file on the server")
+	h.fails(h.admin, "PATCH", connectors+"/corp-ldap", map[string]any{"settings": map[string]any{"caFile": "/etc/ssl/private/key.pem"}}, 400, "settings.caFile")
+
 	// A wrong password: the change is kept, and test says what is wrong.
 	h.must(h.admin, "PATCH", connectors+"/corp-ldap", map[string]any{"settings": map[string]any{"bindPassword": "wrong"}}, 200)
 	if got := h.must(h.admin, "POST", connectors+"/corp-ldap/test", nil, 200); got.body["ok"] != false || !strings.Contains(got.str("message"), "refused the bind") {
@@ -71,6 +76,10 @@ func TestConnectorsAPI(t *testing.T) {
 	if got := h.must(h.admin, "POST", connectors+"/corp-ldap/test", nil, 200); got.body["ok"] != true {
 		t.Errorf("test after the password was put back: %s", got.raw)
 	}
+	// Pointed elsewhere, the connector does not take its password along (it was given for
+	// the old target): the change needs the password again.
+	h.fails(h.admin, "PATCH", connectors+"/corp-ldap", map[string]any{"settings": map[string]any{"url": "ldap://127.0.0.1:1"}}, 400, "has no password")
+	h.must(h.admin, "PATCH", connectors+"/corp-ldap", map[string]any{"settings": map[string]any{"url": slapd.URL, "bindPassword": slapd.Password}}, 200)
 	groups := h.must(h.admin, "GET", connectors+"/corp-ldap/groups?search=fin", nil, 200).list()
 	if len(groups) != 1 || groups[0]["originId"] != ldaptest.GroupDN("finance") {
 		t.Errorf("groups matching 'fin': %v", groups)

@@ -85,11 +85,25 @@ func runExternal(t *testing.T, open Opener) {
 				t.Errorf("%s: enabled %v deleted %v, want %v %v", c.action, u.AccountEnabled, u.DeletedDateTime != nil, c.enabled, c.deleted)
 			}
 		}
-		// A guest that entitlement management does not govern is left alone.
+		// Blocked and due for deletion, then allowed to sign in again by an administrator:
+		// the sweep keeps them.
 		_, err := w.Svc.UpdateSettings(w.Ctx, access.SystemActor, func(s *access.Settings) error { s.ExternalUserLifecycleAction = "blockSignInAndDelete"; return nil })
 		w.Must(err)
+		kept := guest(w, "kept")
+		r := w.Assign(kept, p, pol)
+		w.Work()
+		w.Remove(w.Req(r.ID).AssignmentID)
+		w.Work()
+		_, err = w.Svc.UpdateUser(w.Ctx, access.SystemActor, kept.ID, func(u *access.User) error { u.AccountEnabled = true; return nil })
+		w.Must(err)
+		w.Clock.Advance(31 * 24 * time.Hour)
+		w.Work()
+		if u := user(w, kept.ID); u.DeletedDateTime != nil || !u.AccountEnabled {
+			t.Errorf("a guest an administrator allowed to sign in again was deleted: %+v", u)
+		}
+		// A guest that entitlement management does not govern is left alone.
 		other, _ := w.User("other", func(u *access.User) { u.UserType = access.UserTypeGuest })
-		r := w.Assign(other, p, pol)
+		r = w.Assign(other, p, pol)
 		w.Work()
 		w.Remove(w.Req(r.ID).AssignmentID)
 		w.Work()
