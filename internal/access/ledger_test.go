@@ -124,3 +124,33 @@ func TestRequestTransitions(t *testing.T) {
 		t.Fatalf("POL-3: a second decision: %v", err)
 	}
 }
+
+// TestRetryAfterFailure checks that a role retried after its delivery stopped (reprocess)
+// does not take the target's "already there" for access held before Bestow: an earlier
+// attempt may have reached the target although its answer was lost. // REQ-7 RES-7
+func TestRetryAfterFailure(t *testing.T) {
+	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	e := LedgerEntry{ID: "e", Sources: []string{"a1"}, Attempts: 5, Failed: true, LastError: "timeout"}
+	e.retryNow(now)
+	if e.Failed || e.Attempts != 0 || e.Due == nil || !e.Reapply {
+		t.Fatalf("after retryNow: %+v", e)
+	}
+	e.Attempts = 1
+	e.applyResult(true, DeliveryResult{AlreadyDone: true}, nil, true, now, DefaultRetry)
+	if e.PreExisting || !e.Present || e.Reapply {
+		t.Fatalf("the retried grant found the role there: %+v, want present, not pre-existing", e)
+	}
+	// Drifted, put back by hand and no longer wanted: the role is revoked (ASG-6).
+	d := LedgerEntry{ID: "d", Sources: []string{"a1"}, Present: true}
+	if !d.drift("removed by hand", now) {
+		t.Fatal("a delivered role did not drift")
+	}
+	d.dropSource("a1", now)
+	if !d.Pending() {
+		t.Fatal("a drifted role nobody wants is not revoked: it may have been put back by hand")
+	}
+	d.applyResult(false, DeliveryResult{}, nil, true, now, DefaultRetry)
+	if d.Pending() || d.Drifted != nil {
+		t.Fatalf("after the revocation: %+v", d)
+	}
+}

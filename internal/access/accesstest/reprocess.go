@@ -96,6 +96,19 @@ func runReprocess(t *testing.T, open Opener) {
 		if got := w.Req(r.ID); got.State != access.StatePartiallyDelivered {
 			t.Fatalf("after a permanent failure: %s", got.State)
 		}
+		// A failed request of another user whose assignment was removed since is not
+		// reprocessed: its assignment has ended.
+		_, vA := w.User("v")
+		ended, err := w.Request(vA, p)
+		w.Must(err)
+		w.Work()
+		w.Remove(w.Req(ended.ID).AssignmentID)
+		w.Work()
+		err = w.Svc.ReprocessRequest(w.Ctx, access.SystemActor, ended.ID)
+		wantKind(t, err, access.KindFailedPrecondition)
+		if err == nil || !strings.Contains(err.Error(), "has ended since") {
+			t.Errorf("reprocess of a request whose assignment ended: %v", err)
+		}
 		w.Clock.Advance(access.DefaultReprocessWindow + time.Hour)
 		err = w.Svc.ReprocessRequest(w.Ctx, access.SystemActor, r.ID)
 		wantKind(t, err, access.KindFailedPrecondition)
