@@ -98,15 +98,9 @@ func (c *Callout) applyResult(r CalloutResult, now time.Time, p RetryPolicy) {
 		return
 	}
 	c.LastError = r.String()
-	if c.FirstFailed == nil {
-		c.FirstFailed = &now
+	if c.Due = p.next(&c.FirstFailed, c.Attempts, r.Transient(), now); c.Due == nil {
+		c.State = CalloutGaveUp
 	}
-	if r.Transient() && now.Sub(*c.FirstFailed) < p.For {
-		next := now.Add(p.backoff(c.Attempts))
-		c.Due = &next
-		return
-	}
-	c.State, c.Due = CalloutGaveUp, nil
 }
 
 // calloutEnvelope is Graph's customExtensionCalloutRequest.

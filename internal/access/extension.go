@@ -2,14 +2,14 @@ package access
 
 import (
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/bestowhq/bestow/internal/kernel"
 )
 
 // Extension is a custom workflow extension of a catalog (Graph's customCalloutExtension,
@@ -235,13 +235,7 @@ func (x Extension) Public() Extension {
 }
 
 // NewExtensionSecret returns a new random signing secret.
-func NewExtensionSecret() string {
-	var b [32]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic(err)
-	}
-	return "bxs_" + base64.RawURLEncoding.EncodeToString(b[:])
-}
+func NewExtensionSecret() string { return kernel.NewSecret("bxs_") }
 
 // Sign returns the X-Bestow-Signature of a body sent at ts: "sha256=" and the hex
 // HMAC-SHA256, keyed by the secret, of "<unix seconds>.<body>".

@@ -210,6 +210,20 @@ func (p RetryPolicy) backoff(n int) time.Duration {
 	return min(d, p.Max)
 }
 
+// next records a failed attempt made at now, the first failure of its run set in *first
+// if unset, and returns when to try again: nil to give up, because the failure is not
+// retryable or the retries ran out (p.For after the first failure).
+func (p RetryPolicy) next(first **time.Time, attempts int, retryable bool, now time.Time) *time.Time {
+	if *first == nil {
+		*first = &now
+	}
+	if !retryable || now.Sub(**first) >= p.For {
+		return nil
+	}
+	t := now.Add(p.backoff(attempts))
+	return &t
+}
+
 // permanent reports whether a connector error should not be retried.
 func permanent(err error) bool {
 	var e *Error
@@ -247,13 +261,6 @@ func (e *LedgerEntry) applyResult(grant bool, res DeliveryResult, err error, fir
 		return
 	}
 	e.LastError = err.Error()
-	if e.FirstFailure == nil {
-		e.FirstFailure = &now
-	}
-	if permanent(err) || now.Sub(*e.FirstFailure) >= rp.For {
-		e.Failed, e.Due = true, nil
-		return
-	}
-	next := now.Add(rp.backoff(e.Attempts))
-	e.Due = &next
+	e.Due = rp.next(&e.FirstFailure, e.Attempts, !permanent(err), now)
+	e.Failed = e.Due == nil
 }

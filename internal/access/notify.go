@@ -160,14 +160,8 @@ func (s *Service) RecordMessages(ctx context.Context, batch []Outgoing) error {
 			m.State, m.SentAt, m.Due, m.LastError = MsgSent, &now, nil, ""
 		default:
 			m.LastError = o.Err.Error()
-			if m.FirstFailed == nil {
-				m.FirstFailed = &now
-			}
-			if permanent(o.Err) || now.Sub(*m.FirstFailed) >= MailRetry.For {
-				m.State, m.Due = MsgFailed, nil
-			} else {
-				next := now.Add(MailRetry.backoff(m.Attempts))
-				m.Due = &next
+			if m.Due = MailRetry.next(&m.FirstFailed, m.Attempts, !permanent(o.Err), now); m.Due == nil {
+				m.State = MsgFailed
 			}
 		}
 	}

@@ -205,8 +205,9 @@ func (s *Service) Connector(ctx context.Context, id string) (ConnectorConfig, er
 
 // describeTarget asks a connector's target for the resource a change names, before the
 // change's transaction (a target is never called inside one). The caller must be allowed
-// to manage the catalog and hold a tenant role that adds resources (RES-5).
-func (s *Service) describeTarget(ctx context.Context, who Actor, in ResourceChange) (*TargetResource, error) {
+// to manage the catalog and hold a tenant role that adds resources (RES-5). It returns the
+// connector too, for the calls that follow.
+func (s *Service) describeTarget(ctx context.Context, who Actor, in ResourceChange) (*TargetResource, ConnectorConfig, error) {
 	var c ConnectorConfig
 	err := s.read(ctx, who, func(tx *op) error {
 		if _, err := catalogAs(ctx, tx, ActManageCatalog, in.CatalogID); err != nil {
@@ -223,23 +224,23 @@ func (s *Service) describeTarget(ctx context.Context, who Actor, in ResourceChan
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, c, err
 	}
 	if in.OriginID == "" {
-		return nil, invalid("resource.originId is required: the group's id in '%s' (for LDAP its DN)", c.ID)
+		return nil, c, invalid("resource.originId is required: the group's id in '%s' (for LDAP its DN)", c.ID)
 	}
 	t, err := s.reach()
 	if err != nil {
-		return nil, err
+		return nil, c, err
 	}
 	r, err := t.Resolve(ctx, c, in.OriginID)
 	if err != nil {
-		return nil, err
+		return nil, c, err
 	}
 	if len(r.Roles) == 0 {
-		return nil, Ec(KindInvalid, "ResourceHasNoRoles", "'%s' of connector '%s' has no role an access package could grant", r.DisplayName, c.ID)
+		return nil, c, Ec(KindInvalid, "ResourceHasNoRoles", "'%s' of connector '%s' has no role an access package could grant", r.DisplayName, c.ID)
 	}
-	return &r, nil
+	return &r, c, nil
 }
 
 func declaredErr(id string) error {

@@ -2,11 +2,11 @@ package access
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/bestowhq/bestow/internal/kernel"
 )
 
 // roleTarget authorizes managing an assignment of role ra.RoleDefinitionID at its scope
@@ -136,13 +136,7 @@ func (s *Service) DeleteRoleAssignment(ctx context.Context, who Actor, id string
 }
 
 // NewTokenSecret returns a new random API token secret.
-func NewTokenSecret() string {
-	var b [32]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic(err)
-	}
-	return "bst_" + base64.RawURLEncoding.EncodeToString(b[:])
-}
+func NewTokenSecret() string { return kernel.NewSecret("bst_") }
 
 // MaxTokenLifetime bounds the lifetime of an API token.
 const MaxTokenLifetime = 5 * 365 * 24 * time.Hour

@@ -169,23 +169,18 @@ func (s *Service) describeExternal(ctx context.Context, who Actor, in *ResourceC
 	if in.OriginSystem == "" || slices.Contains(originSystems, in.OriginSystem) {
 		return nil
 	}
-	d, err := s.describeTarget(ctx, who, *in)
+	d, c, err := s.describeTarget(ctx, who, *in)
+	in.described = d
 	if err != nil || in.RequestType != ResourceAdminAdd {
-		in.described = d
 		return err
 	}
-	in.described = d
-	in.members, err = s.targetMembers(ctx, in.OriginSystem, d)
+	in.members, err = s.targetMembers(ctx, c, d)
 	return err
 }
 
 // targetMembers reads who holds each role of a connector's resource now, outside any
 // transaction; nothing when the connector cannot list members.
-func (s *Service) targetMembers(ctx context.Context, system string, d *TargetResource) (map[string][]SubjectRef, error) {
-	c, err := s.Connector(ctx, system)
-	if err != nil {
-		return nil, err
-	}
+func (s *Service) targetMembers(ctx context.Context, c ConnectorConfig, d *TargetResource) (map[string][]SubjectRef, error) {
 	out := map[string][]SubjectRef{}
 	for _, role := range d.Roles {
 		m, err := s.targets.Members(ctx, c, d.OriginID, role.OriginID)

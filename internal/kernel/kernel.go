@@ -5,6 +5,7 @@ package kernel
 
 import (
 	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"fmt"
 )
@@ -133,6 +134,16 @@ func NewUUID() string {
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// NewSecret returns a new random secret of 32 bytes, URL-safe, after prefix (which tells
+// what kind of secret it is when one turns up in a log or a paste).
+func NewSecret(prefix string) string {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	return prefix + base64.RawURLEncoding.EncodeToString(b[:])
 }
 
 // Revision is embedded in every stored object: the version used for optimistic
