@@ -19,11 +19,12 @@ const maxValues = 500
 const lookupChunk = 100
 
 // Apply makes many grants and revocations with few requests: it looks the users up 100 at
-// a time, reads each group's current values, and changes what differs with multi-value
-// modifies of up to 500 values per (group, attribute, add or remove). When a multi-value
-// modify fails, it applies those values one by one, so one bad member does not fail the
-// others. Outcomes are in the order of the changes and mean what Grant and Revoke would
-// have returned, AlreadyDone included.
+// a time, reads each group's current values (all of them, following Active Directory's
+// ranged retrieval: groupValues), and changes what differs with multi-value modifies of
+// up to 500 values per (group, attribute, add or remove). When a multi-value modify
+// fails, it applies those values one by one, so one bad member does not fail the others.
+// Outcomes are in the order of the changes and mean what Grant and Revoke would have
+// returned, AlreadyDone included.
 //
 // Changes are applied in order: a change that touches the same (group, role, user) as an
 // earlier change in the batch starts a new round, so adding and then removing someone in
@@ -187,12 +188,12 @@ func (c *Connector) applyBatch(ctx context.Context, k batchKey, ps []pending, ou
 	var todo []pending
 	var placeholder bool // the group holds the placeholder member
 	err := c.do(ctx, what, func(conn *goldap.Conn) error {
-		g, err := c.readGroup(conn, k.dn, k.attr)
+		values, err := c.groupValues(conn, k.dn, k.attr)
 		if err != nil {
 			return err
 		}
-		present := map[string]bool{}
-		for _, v := range g.GetAttributeValues(k.attr) {
+		present := make(map[string]bool, len(values))
+		for _, v := range values {
 			present[c.valueKey(k.attr, v)] = true
 		}
 		placeholder = c.s.PlaceholderMember != "" && present[c.valueKey(k.attr, c.s.PlaceholderMember)]

@@ -17,14 +17,15 @@ import (
 
 // The machine codes of the connector's errors.
 const (
-	codeUnavailable   = "LdapServerUnavailable"
-	codeBindRefused   = "LdapBindRefused"
-	codeNoUser        = "LdapUserNotFound"
-	codeAmbiguous     = "LdapUserAmbiguous"
-	codeNoGroup       = "LdapGroupNotFound"
-	codeLastMember    = "LdapLastMember"
-	codeRefused       = "LdapOperationRefused"
-	codeUntrustedCert = "LdapUntrustedCertificate"
+	codeUnavailable     = "LdapServerUnavailable"
+	codeBindRefused     = "LdapBindRefused"
+	codeNoUser          = "LdapUserNotFound"
+	codeAmbiguous       = "LdapUserAmbiguous"
+	codeNoGroup         = "LdapGroupNotFound"
+	codeLastMember      = "LdapLastMember"
+	codeRefused         = "LdapOperationRefused"
+	codeUntrustedCert   = "LdapUntrustedCertificate"
+	codeRangedRetrieval = "LdapRangedRetrieval"
 )
 
 // transientCodes are the LDAP results that say "try again later" (REQ-8): busy,

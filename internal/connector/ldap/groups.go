@@ -64,12 +64,13 @@ func (c *Connector) Resolve(ctx context.Context, dn string) (connector.Resource,
 	return out, err
 }
 
-// readGroup reads the attributes of the group dn; KindNotFound when it is not a group.
-func (c *Connector) readGroup(conn *goldap.Conn, dn string, attrs ...string) (*goldap.Entry, error) {
+// readGroup reads the attributes of the group dn in one search; KindNotFound when it is
+// not a group. Its member and owner values are read with groupValues instead.
+func (c *Connector) readGroup(s searcher, dn string, attrs ...string) (*goldap.Entry, error) {
 	if _, err := goldap.ParseDN(dn); err != nil {
 		return nil, access.Ec(access.KindNotFound, codeNoGroup, "'%s' is not an LDAP DN, so it names no group", dn)
 	}
-	res, err := conn.Search(c.search(dn, goldap.ScopeBaseObject, c.s.GroupFilter, attrs...))
+	res, err := s.Search(c.search(dn, goldap.ScopeBaseObject, c.s.GroupFilter, attrs...))
 	switch {
 	case resultCode(err) == goldap.LDAPResultNoSuchObject:
 		return nil, groupNotFound(dn)
@@ -100,10 +101,12 @@ func (c *Connector) resource(e *goldap.Entry) connector.Resource {
 }
 
 // Members lists who holds the role in the group dn (ASG-6, RES-7), each named by the
-// Bestow property their user attribute equals. Members that are not users under the base
-// DN with that attribute (nested groups, deleted entries, the placeholder) are left out.
-// Errors: KindNotFound for a missing group, KindInvalid for an unknown role, the rest as
-// for Grant.
+// Bestow property their user attribute equals. It reads all the group's values, following
+// Active Directory's ranged retrieval (groupValues). Members that are not users under the
+// base DN with that attribute (nested groups, deleted entries, the placeholder) are left
+// out.
+// Errors: KindNotFound for a missing group, KindInvalid for an unknown role, those of
+// groupValues for ranges that break the protocol, the rest as for Grant.
 func (c *Connector) Members(ctx context.Context, dn, role string) ([]access.SubjectRef, error) {
 	attr, err := c.roleAttribute(role)
 	if err != nil {
@@ -111,11 +114,10 @@ func (c *Connector) Members(ctx context.Context, dn, role string) ([]access.Subj
 	}
 	var out []access.SubjectRef
 	err = c.do(ctx, "list the members of '"+dn+"'", func(conn *goldap.Conn) error {
-		g, err := c.readGroup(conn, dn, attr)
+		values, err := c.groupValues(conn, dn, attr)
 		if err != nil {
 			return err
 		}
-		values := g.GetAttributeValues(attr)
 		var users []string
 		if attr == "memberUid" {
 			users, err = c.usersByUID(conn, values)
