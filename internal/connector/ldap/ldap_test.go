@@ -343,6 +343,43 @@ member: cn=engineering,ou=groups,dc=bestow,dc=test
 	wantKind(t, err, access.KindNotFound)
 }
 
+func TestLargeGroup(t *testing.T) { // ASG-6, RES-7
+	// A group of 3,000 members, twice Active Directory's default MaxValRange: slapd answers
+	// the plain member attribute with every value, and Members and Apply, which read the
+	// values through the range-following groupValues, see all of them.
+	ldif, mails := ldaptest.Users(3001)
+	var group strings.Builder
+	group.WriteString("\ndn: " + ldaptest.GroupDN("big") + "\nobjectClass: groupOfNames\ncn: big\n")
+	for _, m := range mails[:3000] {
+		group.WriteString("member: " + ldaptest.UserDN(strings.TrimSuffix(m, "@bestow.test")) + "\n")
+	}
+	srv := ldaptest.Start(t, ldaptest.WithLDIF(ldif), ldaptest.WithLDIF(group.String()))
+	c := newConnector(t, srv, nil)
+	ctx := context.Background()
+
+	got, err := c.Members(ctx, ldaptest.GroupDN("big"), connector.RoleMember)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3000 || !slices.Contains(got, access.SubjectRef{Mail: mails[0]}) ||
+		!slices.Contains(got, access.SubjectRef{Mail: mails[2999]}) {
+		t.Fatalf("Members(big) has %d members, want 3000 with %s and %s", len(got), mails[0], mails[2999])
+	}
+
+	// The last of the 3,000 is there already (RES-7: AlreadyDone); the others change.
+	out := c.Apply(ctx, []connector.Change{
+		{Grant: grant("big", mails[2999]), Add: true},
+		{Grant: grant("big", mails[3000]), Add: true},
+		{Grant: grant("big", mails[0]), Add: false},
+	})
+	wantOutcomes(t, out[:1], true)
+	wantOutcomes(t, out[1:], false)
+	all := srv.Members(ldaptest.GroupDN("big"))
+	if len(all) != 3000 || !slices.Contains(all, ldaptest.UserDN("user03001")) || slices.Contains(all, ldaptest.UserDN("user00001")) {
+		t.Fatalf("big has %d members after Apply, want 3000 with user03001 and without user00001", len(all))
+	}
+}
+
 func TestUserPrincipalName(t *testing.T) {
 	srv := ldaptest.Start(t, ldaptest.WithLDIF(`
 dn: uid=erin,ou=people,dc=bestow,dc=test
