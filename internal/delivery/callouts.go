@@ -20,7 +20,7 @@ var calloutClient = &http.Client{CheckRedirect: func(*http.Request, []*http.Requ
 // callouts, POSTs each signed body to its extension's targetUrl, a few at a time and
 // outside any transaction, and records the outcomes. It returns how many it worked on.
 func (w *Worker) Callouts(ctx context.Context) (int, error) {
-	batch, err := w.svc.ClaimCallouts(ctx, w.opts.Batch)
+	batch, err := w.svc.ClaimCallouts(ctx, w.opts.CallBatch)
 	if err != nil || len(batch) == 0 {
 		return 0, err
 	}

@@ -21,17 +21,23 @@ const (
 	DefaultInterval = 5 * time.Second
 	// DefaultParallelism is how many connector calls one worker makes at once.
 	DefaultParallelism = 4
-	// DefaultBatch is how many ledger entries (or messages) one round claims.
-	DefaultBatch = 100
+	// DefaultBatch is how many ledger entries one round claims. A batching connector gets
+	// them in one Apply, and their outcomes are recorded in one transaction: large rounds
+	// make a mass delivery cost a few commits instead of thousands.
+	DefaultBatch = 1000
+	// DefaultCallBatch is how many messages one round sends and how many custom extension
+	// callouts it makes: one remote exchange each, so fewer than deliveries.
+	DefaultCallBatch = 100
 	// DefaultReconcileEvery is how often the worker reconciles the connectors (ASG-6).
 	DefaultReconcileEvery = time.Hour
 )
 
 // Options tune a Worker; zero values take the defaults.
 type Options struct {
-	Interval    time.Duration
-	Parallelism int
-	Batch       int
+	Interval    time.Duration // DefaultInterval
+	Parallelism int           // connector calls at once; DefaultParallelism
+	Batch       int           // ledger entries per round; DefaultBatch
+	CallBatch   int           // messages and callouts per round; DefaultCallBatch
 	// ReconcileEvery is how often every connector is reconciled; negative never.
 	ReconcileEvery time.Duration
 	// Outbox sends the mail outbox each round (notify.Outbox); nil leaves mail unsent.
@@ -69,6 +75,9 @@ func New(svc *access.Service, conns connector.Source, opts Options) *Worker {
 	}
 	if opts.Batch <= 0 {
 		opts.Batch = DefaultBatch
+	}
+	if opts.CallBatch <= 0 {
+		opts.CallBatch = DefaultCallBatch
 	}
 	if opts.ReconcileEvery == 0 {
 		opts.ReconcileEvery = DefaultReconcileEvery
@@ -146,7 +155,7 @@ func (w *Worker) RunOnce(ctx context.Context) error {
 		}
 		sent := 0
 		if w.opts.Outbox != nil {
-			if sent, err = w.opts.Outbox.Send(ctx, w.opts.Batch); err != nil {
+			if sent, err = w.opts.Outbox.Send(ctx, w.opts.CallBatch); err != nil {
 				return err
 			}
 		}

@@ -56,16 +56,49 @@ func (x *txn) appendAudit(ctx context.Context, action, objectType, objectID stri
 	e := auditRow{id: id, at: access.DueKey(at), actorID: who.UserID, actorName: name, action: action,
 		objectType: objectType, objectID: objectID, before: docString(before), after: docString(after)}
 	hash := auditHash(prev, e)
-	insert := `INSERT INTO audit (id, at, actor_id, actor_name, action, object_type, object_id, before_doc, after_doc, prev_hash, hash)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`
-	if x.d.Name == "postgres" {
-		insert = strings.Replace(insert, "VALUES", "OVERRIDING SYSTEM VALUE VALUES", 1) // the id is GENERATED ALWAYS
+	x.pendingAudit = append(x.pendingAudit, id, e.at, e.actorID, e.actorName, e.action, e.objectType, e.objectID,
+		nullDoc(before), nullDoc(after), prev, hash)
+	x.head = &auditHead{id: id, hash: hash}
+	if len(x.pendingAudit) >= auditRowsPerInsert*auditColumns {
+		return x.insertAudit(ctx)
 	}
-	if _, err := x.tx.ExecContext(ctx, insert, id, e.at, e.actorID, e.actorName, e.action, e.objectType, e.objectID,
-		nullDoc(before), nullDoc(after), prev, hash); err != nil {
+	return nil
+}
+
+// auditColumns is how many values an audit row has; auditRowsPerInsert is how many rows
+// one INSERT writes (well below either database's limit on parameters).
+const (
+	auditColumns       = 11
+	auditRowsPerInsert = 64
+)
+
+// insertAudit writes the audit entries the transaction holds back, in one INSERT.
+func (x *txn) insertAudit(ctx context.Context) error {
+	if len(x.pendingAudit) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	b.WriteString(`INSERT INTO audit (id, at, actor_id, actor_name, action, object_type, object_id, before_doc, after_doc, prev_hash, hash)`)
+	if x.d.Name == "postgres" {
+		b.WriteString(" OVERRIDING SYSTEM VALUE") // the id is GENERATED ALWAYS
+	}
+	b.WriteString(" VALUES ")
+	for i := range x.pendingAudit {
+		switch {
+		case i == 0:
+			b.WriteString("(")
+		case i%auditColumns == 0:
+			b.WriteString("), (")
+		default:
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "$%d", i+1)
+	}
+	b.WriteString(")")
+	if _, err := x.tx.ExecContext(ctx, b.String(), x.pendingAudit...); err != nil {
 		return x.wrap("audit append", err)
 	}
-	x.head = &auditHead{id: id, hash: hash} // only once the entry is in
+	x.pendingAudit = x.pendingAudit[:0]
 	return nil
 }
 
@@ -75,11 +108,14 @@ type auditHead struct {
 	hash string
 }
 
-// flushAudit moves the chain's head to the transaction's last entry; the store calls it
-// before every commit.
+// flushAudit writes the entries held back and moves the chain's head to the
+// transaction's last entry; the store calls it before every commit.
 func (x *txn) flushAudit(ctx context.Context) error {
 	if x.head == nil {
 		return nil
+	}
+	if err := x.insertAudit(ctx); err != nil {
+		return err
 	}
 	if _, err := x.tx.ExecContext(ctx, `UPDATE audit_head SET last_id = $1, hash = $2 WHERE id = 1`, x.head.id, x.head.hash); err != nil {
 		return x.wrap("audit append: the audit chain's head", err)
@@ -122,6 +158,9 @@ func jsonDoc(props ...string) []byte {
 
 // AuditLog implements access.Tx.
 func (x *txn) AuditLog(ctx context.Context, q access.AuditQuery) ([]access.AuditEntry, error) {
+	if err := x.insertAudit(ctx); err != nil { // what this transaction wrote is read too
+		return nil, err
+	}
 	var conds []string
 	var args []any
 	add := func(cond string, v any) {

@@ -21,23 +21,23 @@ type versioned[T any] interface {
 
 // table describes how one object type is stored.
 type table[T any, P versioned[T]] struct {
-	name   string                                  // SQL table
-	what   string                                  // the object's name in messages: "user"
-	id     func(P) string                          // the object's id
-	cols   []string                                // extra indexed columns, in order
-	values func(P) []any                           // their values for an object
-	keys   map[string]string                       // access.Key name → column
-	unique func(P) string                          // message when a unique column is already taken
-	inUse  string                                  // message when a foreign key blocks delete
-	after  func(context.Context, *sql.Tx, P) error // runs after a successful Put
-	audit  string                                  // object type in the audit log; "" = not audited
-	redact []string                                // properties left out of audit entries (secrets)
+	name   string                               // SQL table
+	what   string                               // the object's name in messages: "user"
+	id     func(P) string                       // the object's id
+	cols   []string                             // extra indexed columns, in order
+	values func(P) []any                        // their values for an object (strings, numbers or nil: compared with ==)
+	keys   map[string]string                    // access.Key name → column
+	unique func(P) string                       // message when a unique column is already taken
+	inUse  string                               // message when a foreign key blocks delete
+	after  func(context.Context, dbtx, P) error // runs after a successful Put
+	audit  string                               // object type in the audit log; "" = not audited
+	redact []string                             // properties left out of audit entries (secrets)
 }
 
 // coll is a table bound to a transaction; it implements access.Collection[T].
 type coll[T any, P versioned[T]] struct {
 	t  *table[T, P]
-	tx *sql.Tx
+	tx dbtx
 	d  *Dialect
 	x  *txn
 }
@@ -53,7 +53,56 @@ func (c coll[T, P]) Get(ctx context.Context, id string) (T, error) {
 	if err != nil {
 		return zero, c.wrap("get", err)
 	}
-	return c.decode(ver, doc)
+	v, err := c.decode(ver, doc)
+	if err == nil {
+		c.remember(id, ver, doc, &v)
+	}
+	return v, err
+}
+
+// remember keeps what a write transaction read or wrote of an object: the values of its
+// indexed columns, so that saving it again updates only the columns that changed (and
+// with them only their indexes), and for an audited object its document, so that saving
+// it again needs no read for the audit entry's before.
+func (c coll[T, P]) remember(id string, ver int64, doc string, v P) {
+	if c.x.docs == nil {
+		return
+	}
+	d := storedDoc{ver: ver}
+	if c.t.values != nil {
+		d.vals = c.t.values(v)
+	}
+	if c.t.audit != "" {
+		d.doc = doc
+	}
+	c.x.docs[c.t.name+"\x00"+id] = d
+}
+
+// remembered returns what this transaction read or wrote of version ver of an object.
+func (c coll[T, P]) remembered(id string, ver int64) (storedDoc, bool) {
+	d, ok := c.x.docs[c.t.name+"\x00"+id]
+	return d, ok && d.ver == ver
+}
+
+// stored returns the document of version ver of an audited object, from what this
+// transaction read or wrote, or from the table.
+func (c coll[T, P]) stored(ctx context.Context, id string, ver int64) ([]byte, error) {
+	if d, ok := c.remembered(id, ver); ok {
+		return []byte(d.doc), nil
+	}
+	var got int64
+	var old string
+	err := c.tx.QueryRowContext(ctx, `SELECT version, doc FROM `+c.t.name+` WHERE id = $1`, id).Scan(&got, &old)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound(c.t.what, id)
+	}
+	if err != nil {
+		return nil, c.wrap("get", err)
+	}
+	if got != ver {
+		return nil, access.ErrVersionConflict
+	}
+	return []byte(old), nil
 }
 
 func (c coll[T, P]) List(ctx context.Context, keys ...access.Key) ([]T, error) {
@@ -154,23 +203,17 @@ func (c coll[T, P]) Put(ctx context.Context, v *T) error {
 		p.SetRev(1)
 	} else {
 		if c.t.audit != "" {
-			var ver int64
-			var old string
-			err := c.tx.QueryRowContext(ctx, `SELECT version, doc FROM `+c.t.name+` WHERE id = $1`, id).Scan(&ver, &old)
-			if errors.Is(err, sql.ErrNoRows) {
-				return notFound(c.t.what, id)
+			if before, err = c.stored(ctx, id, p.Rev()); err != nil {
+				return err
 			}
-			if err != nil {
-				return c.wrap("get", err)
-			}
-			if ver != p.Rev() {
-				return access.ErrVersionConflict
-			}
-			before = []byte(old)
 		}
 		sets := []string{"version = version + 1", "doc = $3"}
 		args := []any{id, p.Rev(), string(doc)}
+		prev, known := c.remembered(id, p.Rev())
 		for i, col := range c.t.cols {
+			if known && prev.vals[i] == vals[i] {
+				continue // unchanged: its index stays as it is
+			}
 			args = append(args, vals[i])
 			sets = append(sets, fmt.Sprintf("%s = $%d", col, len(args)))
 		}
@@ -186,6 +229,7 @@ func (c coll[T, P]) Put(ctx context.Context, v *T) error {
 		}
 		p.SetRev(p.Rev() + 1)
 	}
+	c.remember(id, p.Rev(), string(doc), p)
 	if err := c.audit(ctx, id, before, doc); err != nil {
 		return err
 	}
@@ -196,6 +240,7 @@ func (c coll[T, P]) Put(ctx context.Context, v *T) error {
 }
 
 func (c coll[T, P]) Delete(ctx context.Context, id string) error {
+	delete(c.x.docs, c.t.name+"\x00"+id)
 	if c.t.audit != "" {
 		// RETURNING hands back the deleted document: the audit entry's before.
 		var doc string

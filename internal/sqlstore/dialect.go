@@ -18,4 +18,7 @@ type Dialect struct {
 	// IsRetryable reports whether the whole transaction may be retried (serialization
 	// failure, deadlock, busy database).
 	IsRetryable func(error) bool
+	// PrepareStatements makes the store keep its statements prepared (SQLite's driver
+	// otherwise parses each one it runs; PostgreSQL's caches them itself).
+	PrepareStatements bool
 }

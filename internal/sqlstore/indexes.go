@@ -17,14 +17,14 @@ import (
 
 // savePolicy runs after every save of a policy: it keeps the policy's version (POL-9) and
 // its audiences.
-func savePolicy(ctx context.Context, tx *sql.Tx, p *access.Policy) error {
+func savePolicy(ctx context.Context, tx dbtx, p *access.Policy) error {
 	if err := savePolicyVersion(ctx, tx, p); err != nil {
 		return err
 	}
 	return indexAudiences(ctx, tx, p)
 }
 
-func savePolicyVersion(ctx context.Context, tx *sql.Tx, p *access.Policy) error {
+func savePolicyVersion(ctx context.Context, tx dbtx, p *access.Policy) error {
 	doc, err := json.Marshal(p)
 	if err != nil {
 		return err
@@ -34,7 +34,7 @@ func savePolicyVersion(ctx context.Context, tx *sql.Tx, p *access.Policy) error 
 }
 
 // indexAudiences replaces the policy's rows in policy_audiences with its audiences now.
-func indexAudiences(ctx context.Context, tx *sql.Tx, p *access.Policy) error {
+func indexAudiences(ctx context.Context, tx dbtx, p *access.Policy) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM policy_audiences WHERE policy_id = $1`, p.ID); err != nil {
 		return err
 	}
@@ -49,7 +49,7 @@ func indexAudiences(ctx context.Context, tx *sql.Tx, p *access.Policy) error {
 
 // indexApprovers replaces the request's rows in request_approvers with its approvers
 // now. A request without approval stages never has any, so saving it costs nothing here.
-func indexApprovers(ctx context.Context, tx *sql.Tx, r *access.Request) error {
+func indexApprovers(ctx context.Context, tx dbtx, r *access.Request) error {
 	if len(r.Stages) == 0 {
 		return nil
 	}
@@ -65,7 +65,7 @@ func indexApprovers(ctx context.Context, tx *sql.Tx, r *access.Request) error {
 }
 
 // indexRole fills the role_key column of a ledger entry saved before it existed.
-func indexRole(ctx context.Context, tx *sql.Tx, e *access.LedgerEntry) error {
+func indexRole(ctx context.Context, tx dbtx, e *access.LedgerEntry) error {
 	_, err := tx.ExecContext(ctx, `UPDATE ledger SET role_key = $1 WHERE id = $2`,
 		access.RoleKey(e.OriginSystem, e.ResourceOriginID, e.RoleOriginID), e.ID)
 	return err
@@ -74,7 +74,7 @@ func indexRole(ctx context.Context, tx *sql.Tx, e *access.LedgerEntry) error {
 // reindex runs index for every object of t: the backfill of an index table added by a
 // migration, for the objects saved before it. It reads a thousand objects at a time, so
 // a large table needs no more memory than a small one.
-func reindex[T any, P versioned[T]](t *table[T, P], index func(context.Context, *sql.Tx, P) error) func(context.Context, *sql.Tx) error {
+func reindex[T any, P versioned[T]](t *table[T, P], index func(context.Context, dbtx, P) error) func(context.Context, *sql.Tx) error {
 	return func(ctx context.Context, tx *sql.Tx) error {
 		after := ""
 		for {

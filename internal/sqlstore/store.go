@@ -57,6 +57,12 @@ func (s *Store) run(ctx context.Context, db *sql.DB, readOnly bool, fn func(acce
 		return wrapErr(s.d, "begin", err)
 	}
 	x := &txn{tx: tx, d: s.d, ctx: ctx}
+	if !readOnly {
+		x.docs = map[string]storedDoc{}
+	}
+	if s.d.PrepareStatements {
+		x.tx = newPreparedTx(tx)
+	}
 	if err := fn(x); err != nil {
 		tx.Rollback()
 		return err
@@ -76,10 +82,24 @@ func (s *Store) run(ctx context.Context, db *sql.DB, readOnly bool, fn func(acce
 
 // txn implements access.Tx.
 type txn struct {
-	tx   *sql.Tx
+	tx   dbtx
 	d    *Dialect
 	ctx  context.Context // the transaction's: the actor and time of its changes, unless a call's own ctx says
 	head *auditHead      // the audit chain after this transaction's entries so far (nil: none yet)
+	// pendingAudit holds the values of audit entries not yet inserted (auditColumns per
+	// entry); they are written in multi-row INSERTs, the last ones before the commit.
+	pendingAudit []any
+	// docs holds what this transaction read or wrote of each object, by table and id
+	// (nil in read-only transactions): see coll.remember.
+	docs map[string]storedDoc
+}
+
+// storedDoc is an object as stored at one version: the values of its table's indexed
+// columns and, for an audited table, its document.
+type storedDoc struct {
+	ver  int64
+	vals []any
+	doc  string
 }
 
 func bind[T any, P versioned[T]](t *table[T, P], x *txn) access.Collection[T] {
