@@ -3,6 +3,7 @@ package delivery_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/bestowhq/bestow/internal/connector/ldap/ldaptest"
 	"github.com/bestowhq/bestow/internal/delivery"
 	"github.com/bestowhq/bestow/internal/notify"
+	"github.com/bestowhq/bestow/internal/postgres/pgtest"
 	"github.com/bestowhq/bestow/internal/sqlite"
 )
 
@@ -26,26 +28,44 @@ import (
 // afterwards and timed apart (the outbox is not delivery). Run it with
 //
 //	go test -run '^$' -bench LDAPDelivery -benchtime 1x ./internal/delivery
+//
+// On PostgreSQL too when BESTOW_TEST_POSTGRES is set (see internal/postgres/pgtest).
 func BenchmarkLDAPDelivery(b *testing.B) {
 	const n = 10000
-	for range b.N {
-		b.StopTimer()
-		deliver, revoke := ldapDelivery(b, n)
-		b.ReportMetric(deliver.Seconds(), "s/deliver")
-		b.ReportMetric(revoke.Seconds(), "s/revoke")
+	stores := map[string]func(b *testing.B) access.Store{
+		"sqlite": func(b *testing.B) access.Store {
+			store, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { store.Close() })
+			return store
+		},
+	}
+	if os.Getenv("BESTOW_TEST_POSTGRES") != "" {
+		stores["postgres"] = func(b *testing.B) access.Store { return pgtest.Open(b) }
+	}
+	for _, name := range []string{"sqlite", "postgres"} {
+		open, ok := stores[name]
+		if !ok {
+			continue
+		}
+		b.Run(name, func(b *testing.B) {
+			for range b.N {
+				b.StopTimer()
+				deliver, revoke := ldapDelivery(b, open(b), n)
+				b.ReportMetric(deliver.Seconds(), "s/deliver")
+				b.ReportMetric(revoke.Seconds(), "s/revoke")
+			}
+		})
 	}
 }
 
-func ldapDelivery(b *testing.B, n int) (deliver, revoke time.Duration) {
+func ldapDelivery(b *testing.B, store access.Store, n int) (deliver, revoke time.Duration) {
 	ldif, mails := ldaptest.Users(n)
 	slapd := ldaptest.Start(b, ldaptest.WithLDIF(ldif))
 	ctx := context.Background()
 	clock := accesstest.NewClock()
-	store, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { store.Close() })
 	svc := access.NewService(store, clock, nil)
 	if err := svc.Init(ctx); err != nil {
 		b.Fatal(err)
@@ -62,7 +82,7 @@ func ldapDelivery(b *testing.B, n int) (deliver, revoke time.Duration) {
 			b.Fatal(err)
 		}
 	}
-	_, err = svc.CreateConnector(ctx, sys, access.ConnectorConfig{ID: "corp-ldap", Type: access.ConnectorLDAP, DisplayName: "LDAP",
+	_, err := svc.CreateConnector(ctx, sys, access.ConnectorConfig{ID: "corp-ldap", Type: access.ConnectorLDAP, DisplayName: "LDAP",
 		Settings: map[string]any{"url": slapd.URL, "bindDN": slapd.BindDN, "bindPassword": slapd.Password, "baseDN": slapd.BaseDN,
 			"placeholderMember": slapd.BindDN}})
 	must(err)
@@ -135,8 +155,8 @@ func ldapDelivery(b *testing.B, n int) (deliver, revoke time.Duration) {
 	if expired := count(b, svc, pol.ID, access.AsgExpired); expired != n {
 		b.Fatalf("%d of %d assignments expired", expired, n)
 	}
-	fmt.Printf("ldap: %d assignments delivered in %v, revoked on expiry in %v; their %d messages queued and sent in %v\n",
-		n, deliver.Round(time.Millisecond), revoke.Round(time.Millisecond), 2*n, mail.Round(time.Millisecond))
+	fmt.Printf("ldap (%s): %d assignments delivered in %v, revoked on expiry in %v; their %d messages queued and sent in %v\n",
+		b.Name(), n, deliver.Round(time.Millisecond), revoke.Round(time.Millisecond), 2*n, mail.Round(time.Millisecond))
 	return deliver, revoke
 }
 
