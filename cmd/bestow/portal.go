@@ -85,12 +85,12 @@ func parseProvider(spec string) (web.Provider, error) {
 	return p, p.Validate()
 }
 
-// withPortal serves the portal's paths (/, /portal/, /signin, /signout, /static/) from
-// portal and everything else from the API.
+// withPortal serves the portal's and the console's paths (/, /portal/, /admin/, /signin,
+// /signout, /static/) from portal and everything else from the API.
 func withPortal(api, portal http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/", api)
-	for _, p := range []string{"GET /{$}", "/portal/", "/signin", "/signin/", "/signout", "GET /static/"} {
+	for _, p := range []string{"GET /{$}", "/portal/", "/admin/", "/signin", "/signin/", "/signout", "GET /static/"} {
 		mux.Handle(p, portal)
 	}
 	return mux

@@ -5,6 +5,10 @@ import (
 	"strings"
 )
 
+// CatalogTarget is what an action in catalog c is authorized on (Actor.Can): pages ask it
+// which controls to offer.
+func CatalogTarget(c Catalog) Target { return catalogTarget(c) }
+
 func catalogTarget(c Catalog) Target {
 	return Target{CatalogID: c.ID, CatalogName: c.DisplayName, DefaultCatalog: c.IsDefault()}
 }

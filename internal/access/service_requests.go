@@ -755,6 +755,22 @@ func (s *Service) ListRequests(ctx context.Context, who Actor, state string) ([]
 	return out, err
 }
 
+// PackageRequests returns the requests of one access package, newest first, to whoever
+// may read the assignments of its catalog.
+func (s *Service) PackageRequests(ctx context.Context, who Actor, pkgID string) ([]Request, error) {
+	var out []Request
+	err := s.read(ctx, who, func(tx *op) error {
+		if _, _, err := packageAs(ctx, tx, ActReadAssignments, pkgID); err != nil {
+			return err
+		}
+		var err error
+		out, err = tx.Requests().List(ctx, By(KeyPackage, pkgID))
+		return err
+	})
+	slices.SortStableFunc(out, func(a, b Request) int { return b.CreatedDateTime.Compare(a.CreatedDateTime) })
+	return out, err
+}
+
 // Requests filtered by the current user (Graph's filterByCurrentUser).
 const (
 	OnTarget    = "target"

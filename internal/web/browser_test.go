@@ -291,7 +291,8 @@ type looker struct {
 
 func screenshots(t *testing.T) looker { return looker{t: t, dir: os.Getenv("BESTOW_SCREENSHOTS")} }
 
-// take checks the page shown now and saves its pictures as portal-NAME(-phone).png.
+// take checks the page shown now and saves its pictures as portal-NAME(-phone).png, or
+// NAME(-phone).png for a name that starts with console-.
 func (s looker) take(ctx context.Context, name string) {
 	s.t.Helper()
 	if _, err := chromedp.Run(ctx, chromedp.Evaluate[any](axeSource)); err != nil {
@@ -320,7 +321,11 @@ func (s looker) take(ctx context.Context, name string) {
 		if err != nil {
 			s.t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(s.dir, "portal-"+name+size.suffix+".png"), png, 0o644); err != nil {
+		file := "portal-" + name
+		if strings.HasPrefix(name, "console-") {
+			file = name
+		}
+		if err := os.WriteFile(filepath.Join(s.dir, file+size.suffix+".png"), png, 0o644); err != nil {
 			s.t.Fatal(err)
 		}
 	}

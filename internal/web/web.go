@@ -104,8 +104,8 @@ func parsePages() map[string]*template.Template {
 	return out
 }
 
-// Handler returns the portal's routes: /portal/…, /signin, /signout, /static/ and / (which
-// leads to the portal). Cross-origin POSTs are refused.
+// Handler returns the portal's routes: /portal/…, the console's /admin/…, /signin,
+// /signout, /static/ and / (which leads to the portal). Cross-origin POSTs are refused.
 func (p *Portal) Handler() http.Handler {
 	mux := http.NewServeMux()
 	static, _ := fs.Sub(staticFS, "static")
@@ -134,6 +134,7 @@ func (p *Portal) Handler() http.Handler {
 	mux.HandleFunc("POST /portal/tokens/{id}/revoke", p.signedIn(p.revokeToken))
 	mux.HandleFunc("GET /portal/approvals", p.signedIn(p.approvalsPage))
 	mux.HandleFunc("POST /portal/approvals/{id}/{stage}", p.signedIn(p.decide))
+	p.consoleRoutes(mux)
 	return http.NewCrossOriginProtection().Handler(securityHeaders(mux))
 }
 
@@ -150,18 +151,22 @@ func securityHeaders(next http.Handler) http.Handler {
 
 // page is what every template gets.
 type page struct {
-	Title  string
-	Nav    string // the current section
-	Who    access.Actor
-	Dev    bool
-	Notice string
-	Error  string
-	Data   any
+	Title string
+	Nav   string // the current section; "admin-…" for the console's
+	Who   access.Actor
+	Dev   bool
+	// Admin: the viewer has something in the console; InConsole: this page is one of its.
+	Admin, InConsole bool
+	Notice           string
+	Error            string
+	Data             any
 }
 
 // render writes a page; a template error is logged and answered 500.
 func (p *Portal) render(w http.ResponseWriter, r *http.Request, status int, name string, pg page) {
 	pg.Dev = p.opts.DevSignIn
+	pg.Admin = administers(pg.Who)
+	pg.InConsole = strings.HasPrefix(pg.Nav, "admin")
 	if pg.Notice == "" {
 		pg.Notice = r.URL.Query().Get("notice")
 	}

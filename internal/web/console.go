@@ -1,0 +1,127 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/bestowhq/bestow/internal/access"
+)
+
+// The administration console: /admin/… pages for the people who run catalogs and access
+// packages, on the portal's sessions, templates and rules. A page offers a control only
+// when the domain says the viewer may use it (Actor.Can); the action itself is authorized
+// again by the Service, whose refusal (ADM-2's words) the page shows.
+
+// consoleRoutes adds the console's pages to mux.
+func (p *Portal) consoleRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /admin/{$}", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/admin/access-packages", http.StatusSeeOther)
+	})
+	admin := func(h http.HandlerFunc) http.HandlerFunc { return p.signedIn(p.administrator(h)) }
+	mux.HandleFunc("GET /admin/access-packages", admin(p.adminPackages))
+	mux.HandleFunc("GET /admin/access-packages/{id}", admin(p.adminPackage))
+	mux.HandleFunc("POST /admin/access-packages/{id}", admin(p.adminUpdatePackage))
+	mux.HandleFunc("POST /admin/access-packages/{id}/delete", admin(p.adminDeletePackage))
+	mux.HandleFunc("GET /admin/access-packages/{id}/assignments", admin(p.adminAssignments))
+	mux.HandleFunc("GET /admin/access-packages/{id}/assignments.csv", admin(p.adminAssignmentsCSV))
+	mux.HandleFunc("POST /admin/access-packages/{id}/assignments/reprocess", admin(p.adminReprocessAssignments))
+	mux.HandleFunc("GET /admin/access-packages/{id}/requests", admin(p.adminRequests))
+	mux.HandleFunc("GET /admin/requests/{id}", admin(p.adminRequest))
+	mux.HandleFunc("POST /admin/requests/{id}/reprocess", admin(p.adminReprocessRequest))
+	mux.HandleFunc("POST /admin/requests/{id}/cancel", admin(p.adminCancelRequest))
+}
+
+// administers reports whether the console has anything for who: they read access
+// packages somewhere, or may create a catalog.
+func administers(who access.Actor) bool {
+	return who.MayAnywhere(access.ActReadPackage) || who.MayAnywhere(access.ActCreateCatalog)
+}
+
+// administrator lets through only people the console has something for; others get the
+// refusal in ADM-2's words, with the roles that would let them in.
+func (p *Portal) administrator(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		who := actorOf(r)
+		if !administers(who) {
+			p.fail(w, r, who, who.Authorize(access.ActReadPackage, access.Target{}))
+			return
+		}
+		h(w, r)
+	}
+}
+
+// tab is one tab of a package's pages; Assignments says it shows who has or asks for
+// the package, which not every role that reads the package may see.
+type tab struct {
+	Key, Label, Path string
+	Assignments      bool
+}
+
+// packageTabs are the tabs of a package's pages, in order.
+var packageTabs = []tab{
+	{"overview", "Overview", "", false},
+	{"assignments", "Assignments", "/assignments", true},
+	{"requests", "Requests", "/requests", true},
+}
+
+// PackageHead is what every page of one package shows above its tab: the package, its
+// catalog, which tab is open, and what the viewer may do there.
+type PackageHead struct {
+	Package access.Package
+	Catalog access.Catalog
+	Tab     string
+	Tabs    []tab // those the viewer may open
+	// What the viewer may do in the package's catalog.
+	CanManage, CanAssign, CanReadAssignments bool
+}
+
+// loadPackage reads the package of the request's {id} with its catalog, for a tab. A tab
+// about assignments and requests is refused, in ADM-2's words, to a viewer who may read
+// the package but not who holds it (a Catalog reader).
+func (p *Portal) loadPackage(r *http.Request, who access.Actor, key string) (PackageHead, error) {
+	ctx := r.Context()
+	pkg, err := p.svc.GetPackage(ctx, who, r.PathValue("id"))
+	if err != nil {
+		return PackageHead{}, err
+	}
+	cat, err := p.svc.PackageCatalog(ctx, who, pkg.ID)
+	if err != nil {
+		return PackageHead{}, err
+	}
+	t := access.CatalogTarget(cat)
+	t.PackageName = pkg.DisplayName
+	h := PackageHead{Package: pkg, Catalog: cat, Tab: key,
+		CanManage: who.Can(access.ActManagePackage, t), CanAssign: who.Can(access.ActManageAssignments, t),
+		CanReadAssignments: who.Can(access.ActReadAssignments, t)}
+	for _, tb := range packageTabs {
+		if tb.Assignments && !h.CanReadAssignments {
+			if tb.Key == key {
+				return h, who.Authorize(access.ActReadAssignments, t)
+			}
+			continue
+		}
+		h.Tabs = append(h.Tabs, tb)
+	}
+	return h, nil
+}
+
+// userName describes a user for a list: display name and userPrincipalName, or the id of
+// one the viewer cannot read (deleted, or outside what they may see).
+type userName struct {
+	ID, DisplayName, UserPrincipalName string
+}
+
+// names looks up the users of ids, once each.
+func (p *Portal) names(r *http.Request, who access.Actor, ids ...string) map[string]userName {
+	out := map[string]userName{}
+	for _, id := range ids {
+		if _, ok := out[id]; ok || id == "" {
+			continue
+		}
+		n := userName{ID: id, DisplayName: "(deleted or unknown user)"}
+		if u, err := p.svc.GetUser(r.Context(), who, id); err == nil {
+			n.DisplayName, n.UserPrincipalName = u.DisplayName, u.UserPrincipalName
+		}
+		out[id] = n
+	}
+	return out
+}
