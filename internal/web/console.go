@@ -21,7 +21,14 @@ func (p *Portal) consoleRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /admin/access-packages/{id}", admin(p.adminPackage))
 	mux.HandleFunc("POST /admin/access-packages/{id}", admin(p.adminUpdatePackage))
 	mux.HandleFunc("POST /admin/access-packages/{id}/delete", admin(p.adminDeletePackage))
+	mux.HandleFunc("GET /admin/access-packages/{id}/roles", admin(p.adminRoles))
+	mux.HandleFunc("POST /admin/access-packages/{id}/roles", admin(p.adminAddRole))
+	mux.HandleFunc("POST /admin/access-packages/{id}/roles/{scope}/remove", admin(p.adminRemoveRole))
+	mux.HandleFunc("GET /admin/access-packages/{id}/policies", admin(p.adminPolicies))
+	mux.HandleFunc("POST /admin/access-packages/{id}/policies/{policy}/toggle", admin(p.adminTogglePolicy))
+	mux.HandleFunc("POST /admin/access-packages/{id}/policies/{policy}/delete", admin(p.adminDeletePolicy))
 	mux.HandleFunc("GET /admin/access-packages/{id}/assignments", admin(p.adminAssignments))
+	mux.HandleFunc("POST /admin/access-packages/{id}/assignments", admin(p.adminAssign))
 	mux.HandleFunc("GET /admin/access-packages/{id}/assignments.csv", admin(p.adminAssignmentsCSV))
 	mux.HandleFunc("POST /admin/access-packages/{id}/assignments/reprocess", admin(p.adminReprocessAssignments))
 	mux.HandleFunc("GET /admin/access-packages/{id}/requests", admin(p.adminRequests))
@@ -59,6 +66,8 @@ type tab struct {
 // packageTabs are the tabs of a package's pages, in order.
 var packageTabs = []tab{
 	{"overview", "Overview", "", false},
+	{"roles", "Resource roles", "/roles", false},
+	{"policies", "Policies", "/policies", false},
 	{"assignments", "Assignments", "/assignments", true},
 	{"requests", "Requests", "/requests", true},
 }

@@ -38,6 +38,8 @@ type assignmentsView struct {
 	Rows   []assignmentRow
 	Page   listPage
 	CSV    string // the link that downloads the filtered list
+	// Policies are the package's policies that take direct assignments (New assignment).
+	Policies []access.Policy
 }
 
 // packageAssignments lists the package's assignments in the state the request filters on
@@ -104,8 +106,18 @@ func (p *Portal) showAssignments(w http.ResponseWriter, r *http.Request, status 
 	if state != "" {
 		csvLink += "?state=" + url.QueryEscape(state)
 	}
+	var enabled []access.Policy
+	if head.CanAssign {
+		if pols, err := p.svc.ListPolicies(r.Context(), who, head.Package.ID); err == nil {
+			for _, pol := range pols {
+				if pol.Enabled() {
+					enabled = append(enabled, pol)
+				}
+			}
+		}
+	}
 	p.render(w, r, status, "admin_assignments", page{Title: head.Package.DisplayName + ": assignments", Nav: "admin-packages", Who: who, Error: msg,
-		Data: assignmentsView{PackageHead: head, States: assignmentStates, State: state, Rows: rows, Page: pg, CSV: csvLink}})
+		Data: assignmentsView{PackageHead: head, States: assignmentStates, State: state, Rows: rows, Page: pg, CSV: csvLink, Policies: enabled}})
 }
 
 // adminAssignmentsCSV downloads the filtered assignments as CSV, one row per assignment.
@@ -199,4 +211,74 @@ func (p *Portal) adminReprocessAssignments(w http.ResponseWriter, r *http.Reques
 		back += "&state=" + url.QueryEscape(st)
 	}
 	http.Redirect(w, r, back, http.StatusSeeOther)
+}
+
+// assignResult is the outcome of assigning one of the users a New assignment named.
+type assignResult struct {
+	User string
+	Err  string // "" when the request was accepted
+}
+
+// adminAssign makes direct assignments (REQ-9): the users named one per line (by
+// userPrincipalName, mail or id), through one policy, with an optional start, end and
+// justification. Each user gets their own adminAdd request; one refused does not stop the
+// others, and the page lists each outcome.
+func (p *Portal) adminAssign(w http.ResponseWriter, r *http.Request) {
+	who := actorOf(r)
+	id := r.PathValue("id")
+	if err := r.ParseForm(); err != nil {
+		p.fail(w, r, who, err)
+		return
+	}
+	var names []string
+	for _, line := range strings.FieldsFunc(r.PostFormValue("users"), func(c rune) bool { return c == '\n' || c == ',' || c == ';' }) {
+		if n := strings.TrimSpace(line); n != "" && !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	if len(names) == 0 {
+		p.showAssignments(w, r, http.StatusBadRequest, "Name at least one user to assign: their userPrincipalName or mail, one per line.")
+		return
+	}
+	in := access.RequestInput{RequestType: access.ReqAdminAdd, PackageID: id, PolicyID: r.PostFormValue("policy"),
+		Justification: strings.TrimSpace(r.PostFormValue("justification"))}
+	start, end, _, err := schedule(r.PostFormValue("start"), r.PostFormValue("end"))
+	if err != nil {
+		p.showAssignments(w, r, http.StatusBadRequest, err.Error())
+		return
+	}
+	in.Schedule.StartDateTime = start
+	if end != nil {
+		in.Schedule.Expiration = &access.Expiration{Type: access.ExpireAfterDateTime, EndDateTime: end}
+	}
+	var results []assignResult
+	done := 0
+	for _, n := range names {
+		res := assignResult{User: n}
+		u, err := p.svc.GetUser(r.Context(), who, n)
+		if err == nil {
+			one := in
+			one.TargetID = u.ID
+			_, err = p.svc.SubmitRequest(r.Context(), who, one)
+		}
+		if err != nil {
+			res.Err = err.Error()
+		} else {
+			done++
+		}
+		results = append(results, res)
+	}
+	if done == len(names) {
+		notice := fmt.Sprintf("%d user(s) assigned: their access is being delivered.", done)
+		http.Redirect(w, r, "/admin/access-packages/"+url.PathEscape(id)+"/assignments?notice="+url.QueryEscape(notice), http.StatusSeeOther)
+		return
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d of %d user(s) assigned.", done, len(names))
+	for _, res := range results {
+		if res.Err != "" {
+			fmt.Fprintf(&b, " %s: %s", res.User, res.Err)
+		}
+	}
+	p.showAssignments(w, r, http.StatusBadRequest, b.String())
 }

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -149,4 +150,76 @@ func TestConsoleRoles(t *testing.T) {
 	}
 	run(t, ctx, load(chromedp.Navigate(cw.srv.URL+"/admin/access-packages")))
 	wantText(t, ctx, "You are not allowed to read access packages", "Roles that allow it")
+}
+
+// TestConsoleRolesPoliciesAssign adds a resource role and removes it, and the assignees'
+// access follows (RES-6); assigns three users directly through a policy (REQ-9); and
+// disables a policy and is refused its deletion while assignments use it (AP-4).
+// // RES-6 REQ-9 AP-4 POL-8
+func TestConsoleRolesPoliciesAssign(t *testing.T) {
+	cw := newConsoleWorld(t)
+	extra := cw.Group("Sales wiki editors")
+	_, _, err := cw.Svc.RequestResource(cw.Ctx, access.SystemActor, access.ResourceChange{RequestType: access.ResourceAdminAdd,
+		CatalogID: cw.pkg.CatalogID, OriginSystem: access.OriginGroup, OriginID: extra.ID})
+	cw.Must(err)
+	ctx := browser(t)
+	shots := screenshots(t)
+	pkgURL := cw.srv.URL + "/admin/access-packages/" + cw.pkg.ID
+
+	run(t, ctx, cw.signIn(cw.owner.UserPrincipalName, "/admin/access-packages/"+cw.pkg.ID+"/roles"))
+	wantText(t, ctx, "Sales team", "3 active assignment(s)")
+	run(t, ctx,
+		script(`(() => { const s = document.querySelector("#role"); s.value = [...s.options].find(o => o.text.startsWith("Sales wiki editors — Member")).value; })()`),
+		load(chromedp.Click(chromedp.Search(`//button[text()="Add"]`))))
+	wantText(t, ctx, "Added.", "Sales wiki editors")
+	shots.take(ctx, "console-roles")
+	cw.Work()
+	for _, u := range cw.assigned {
+		if !cw.IsMember(extra, u) {
+			t.Errorf("after the role was added, %s is not a member of %s", u.DisplayName, extra.DisplayName)
+		}
+	}
+	run(t, ctx, load(chromedp.Click(chromedp.CSS(`button[aria-label="Remove Member of Sales wiki editors"]`))))
+	wantText(t, ctx, "Removed.")
+	cw.Work()
+	for _, u := range cw.assigned {
+		if cw.IsMember(extra, u) {
+			t.Errorf("after the role was removed, %s is still a member of %s", u.DisplayName, extra.DisplayName)
+		}
+	}
+
+	// Three more users assigned directly, one of them unknown: the others are assigned.
+	var upns []string
+	for _, name := range []string{"xia", "yan", "zoe"} {
+		u, _ := cw.User(name)
+		upns = append(upns, u.UserPrincipalName)
+	}
+	run(t, ctx, load(chromedp.Navigate(pkgURL+"/assignments")),
+		chromedp.Click(chromedp.Search(`//summary[text()="New assignment"]`)),
+		chromedp.SetValue(chromedp.CSS(`#users`), strings.Join(upns, "\n")+"\nnobody@example.com"),
+		script(`(() => { const s = document.querySelector("#policy"); s.value = [...s.options].find(o => o.text === "Direct assignment").value; })()`),
+		chromedp.SetValue(chromedp.CSS(`#justification`), "joins the sales team"),
+		load(chromedp.Click(chromedp.Search(`//button[text()="Assign"]`))))
+	wantText(t, ctx, "3 of 4 user(s) assigned.", "nobody@example.com")
+	shots.take(ctx, "console-new-assignment")
+	cw.Work()
+	run(t, ctx, load(chromedp.Navigate(pkgURL+"/assignments?state=delivered")))
+	wantText(t, ctx, "6 assignment(s)", "xia", "yan", "zoe")
+
+	// The direct policy: disabled, then refused deletion while assignments use it.
+	run(t, ctx, load(chromedp.Navigate(pkgURL+"/policies")))
+	wantText(t, ctx, "Direct assignment", "No one requests: administrators assign directly", "Members, with approval")
+	run(t, ctx, load(chromedp.Click(chromedp.CSS(`button[aria-label="Disable Direct assignment"]`))))
+	wantText(t, ctx, "takes no new requests", "Disabled")
+	run(t, ctx, load(chromedp.Click(chromedp.CSS(`button[aria-label="Delete Direct assignment"]`))))
+	wantText(t, ctx, "cannot be deleted")
+	shots.take(ctx, "console-policies")
+}
+
+// script runs JavaScript in the page as a step.
+func script(src string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := chromedp.Evaluate[any](src)(ctx, t)
+		return err
+	})
 }
