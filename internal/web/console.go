@@ -32,6 +32,7 @@ func (p *Portal) consoleRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /admin/access-packages/{id}/assignments.csv", admin(p.adminAssignmentsCSV))
 	mux.HandleFunc("POST /admin/access-packages/{id}/assignments/reprocess", admin(p.adminReprocessAssignments))
 	mux.HandleFunc("GET /admin/access-packages/{id}/requests", admin(p.adminRequests))
+	mux.HandleFunc("GET /admin/troubleshoot", admin(p.adminTroubleshoot))
 	mux.HandleFunc("GET /admin/requests/{id}", admin(p.adminRequest))
 	mux.HandleFunc("POST /admin/requests/{id}/reprocess", admin(p.adminReprocessRequest))
 	mux.HandleFunc("POST /admin/requests/{id}/cancel", admin(p.adminCancelRequest))

@@ -223,3 +223,32 @@ func script(src string) chromedp.Action[chromedp.Void] {
 		return err
 	})
 }
+
+// TestConsoleTroubleshooter asks the three questions of the troubleshooter in the
+// browser and reads the checks. // TRB-1 TRB-2 TRB-3
+func TestConsoleTroubleshooter(t *testing.T) {
+	cw := newConsoleWorld(t)
+	reqs, err := cw.Svc.PackageRequests(cw.Ctx, access.SystemActor, cw.pkg.ID)
+	cw.Must(err)
+	ctx := browser(t)
+	shots := screenshots(t)
+	run(t, ctx, cw.signIn(cw.owner.UserPrincipalName, "/admin/troubleshoot"))
+
+	run(t, ctx, chromedp.SetValue(chromedp.CSS(`#r-user`), cw.bobbie.UserPrincipalName), chromedp.SetValue(chromedp.CSS(`#r-package`), cw.pkg.DisplayName),
+		load(chromedp.Click(chromedp.CSS(`section[aria-labelledby=h-trb1] button`))))
+	wantText(t, ctx, "cannot request it", "failed", "Fix:")
+	shots.take(ctx, "console-troubleshoot-request")
+
+	run(t, ctx, chromedp.SetValue(chromedp.CSS(`#d-request`), reqs[0].ID), load(chromedp.Click(chromedp.CSS(`section[aria-labelledby=h-trb2] button`))))
+	wantText(t, ctx, "Sales tools for", "Member", "What you can do")
+
+	// A catalog owner may ask about themself, not about others (that would show their roles).
+	run(t, ctx, chromedp.SetValue(chromedp.CSS(`#p-action`), string(access.ActManageTenantRoles)),
+		load(chromedp.Click(chromedp.CSS(`section[aria-labelledby=h-trb3] button`))))
+	wantText(t, ctx, "may not grant or remove tenant-wide administrative roles", "Roles that allow it", "Global Administrator")
+	shots.take(ctx, "console-troubleshoot-permission")
+	run(t, ctx, chromedp.SetValue(chromedp.CSS(`#p-user`), cw.reader.UserPrincipalName),
+		chromedp.SetValue(chromedp.CSS(`#p-action`), string(access.ActManagePackage)), chromedp.SetValue(chromedp.CSS(`#p-scope`), cw.pkg.CatalogID),
+		load(chromedp.Click(chromedp.CSS(`section[aria-labelledby=h-trb3] button`))))
+	wantText(t, ctx, "You are not allowed to explain the permissions of another user")
+}
