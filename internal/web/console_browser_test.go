@@ -252,3 +252,77 @@ func TestConsoleTroubleshooter(t *testing.T) {
 		load(chromedp.Click(chromedp.CSS(`section[aria-labelledby=h-trb3] button`))))
 	wantText(t, ctx, "You are not allowed to explain the permissions of another user")
 }
+
+// TestConsoleCatalogs walks the catalog pages as a Catalog creator: told to create a
+// catalog first (ADM-3), creates one and owns it (ADM-4), is refused a group they do not
+// own (RES-5), adds one they own and assigns its pre-existing member and owner directly
+// (RES-7),
+// cannot remove a resource a package uses (RES-5), and grants and removes a catalog role
+// (ADM-7). // ADM-3 ADM-4 ADM-7 RES-5 RES-7
+func TestConsoleCatalogs(t *testing.T) {
+	cw := newConsoleWorld(t)
+	sys := access.SystemActor
+	carl, _ := cw.User("carl.creator")
+	_, err := cw.Svc.CreateRoleAssignment(cw.Ctx, sys, access.RoleAssignment{PrincipalID: carl.ID, RoleDefinitionID: access.RoleCatalogCreator, DirectoryScopeID: "/", AppScopeID: "/"})
+	cw.Must(err)
+	owned, other := cw.Group("Research lab"), cw.Group("Finance")
+	bob, _ := cw.User("bob")
+	cw.Must(cw.Svc.AddRelation(cw.Ctx, sys, owned.ID, access.RelOwner, carl.ID))
+	cw.Must(cw.Svc.AddRelation(cw.Ctx, sys, owned.ID, access.RelMember, bob.ID))
+	ctx := browser(t)
+	shots := screenshots(t)
+
+	run(t, ctx, cw.signIn(carl.UserPrincipalName, "/admin/access-packages"))
+	wantText(t, ctx, "own no catalog yet", "Create a catalog")
+	run(t, ctx, load(chromedp.Click(chromedp.Search(`//a[text()="Create a catalog"]`))),
+		chromedp.SetValue(chromedp.CSS(`#displayName`), "Research"), chromedp.SetValue(chromedp.CSS(`#description`), "Lab equipment and data"),
+		load(chromedp.Click(chromedp.Search(`//button[text()="Create"]`))))
+	wantText(t, ctx, "Catalog 'Research' was created; you are its owner.")
+	catURL, err := chromedp.Run(ctx, chromedp.Location())
+	cw.Must(err)
+	catURL = strings.Split(catURL, "?")[0]
+
+	addGroup := func(id string) {
+		run(t, ctx, load(chromedp.Navigate(catURL+"/resources")), chromedp.SetValue(chromedp.CSS(`#originId`), id),
+			load(chromedp.Click(chromedp.Search(`//button[text()="Add"]`))))
+	}
+	addGroup(other.ID)
+	wantText(t, ctx, "a catalog owner may add only groups they own")
+	addGroup(owned.ID)
+	wantText(t, ctx, "Added to the catalog.", "2 of its roles are held by people no access package governs", "Research lab")
+	shots.take(ctx, "console-catalog-resources")
+
+	// A package of the catalog, made by its owner through the API, then the pre-existing member.
+	carlActor := cw.Actor(carl.ID)
+	cats, err := cw.Svc.ListCatalogs(cw.Ctx, carlActor)
+	cw.Must(err)
+	var research access.Catalog
+	for _, c := range cats {
+		if c.DisplayName == "Research" {
+			research = c
+		}
+	}
+	pkg, err := cw.Svc.CreatePackage(cw.Ctx, carlActor, access.Package{DisplayName: "Lab access"}, research.ID)
+	cw.Must(err)
+	_, err = cw.Svc.AddRoleScope(cw.Ctx, carlActor, pkg.ID, access.RoleRef{OriginSystem: access.OriginGroup, ResourceOriginID: owned.ID,
+		RoleOriginID: access.GroupRole(owned.ID, access.RelMember)})
+	cw.Must(err)
+	_, err = cw.Svc.CreatePolicy(cw.Ctx, carlActor, access.Policy{DisplayName: "Direct", AllowedTargetScope: access.ScopeNotSpecified}, pkg.ID)
+	cw.Must(err)
+	run(t, ctx, load(chromedp.Navigate(catURL+"/resources")), load(chromedp.Click(chromedp.Search(`//a[text()="Pre-existing members"]`))))
+	wantText(t, ctx, "Pre-existing members of Research lab", "bob")
+	run(t, ctx, load(chromedp.Click(chromedp.Search(`//button[text()="Assign them directly"]`))))
+	wantText(t, ctx, "2 pre-existing member(s) assigned directly.")
+
+	run(t, ctx, load(chromedp.Click(chromedp.CSS(`button[aria-label="Remove Research lab"]`))))
+	wantText(t, ctx, "Lab access")
+
+	run(t, ctx, load(chromedp.Navigate(catURL+"/roles")))
+	wantText(t, ctx, "Catalog owner", "carl.creator")
+	run(t, ctx, chromedp.SetValue(chromedp.CSS(`#user`), cw.reader.UserPrincipalName),
+		chromedp.SetValue(chromedp.CSS(`#role`), access.RoleCatalogReader), load(chromedp.Click(chromedp.Search(`//button[text()="Add"]`))))
+	wantText(t, ctx, "The role was granted to rita.reader.", "Catalog reader")
+	shots.take(ctx, "console-catalog-roles")
+	run(t, ctx, load(chromedp.Click(chromedp.CSS(`button[aria-label="Remove Catalog reader from rita.reader"]`))))
+	wantText(t, ctx, "The role was removed.")
+}
