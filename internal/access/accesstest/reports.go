@@ -148,6 +148,23 @@ func runReports(t *testing.T, open Opener) {
 		_, err = w.Svc.ResourceAccess(w.Ctx, mgrA, w.resourceOf(gs).ID)
 		wantKind(t, err, access.KindNotFound)
 
+		// The lab group is offered by Sales too: Sales's assignment manager sees no holder of
+		// it, since ann holds it through Research, whose assignments they may not read.
+		w.Package("Lab in Sales", gr)
+		lab := w.resourceOf(gr)
+		sam, _ := w.User("sam")
+		samA := w.Grant(sam, access.RoleAssignmentManager)
+		ra, err := w.Svc.ResourceAccess(w.Ctx, samA, lab.ID)
+		w.Must(err)
+		if got := roleHolders(ra.Roles[0]); len(got) != 0 {
+			t.Errorf("Sales's assignment manager sees holders through Research: %q", got)
+		}
+		ra, err = w.Svc.ResourceAccess(w.Ctx, access.SystemActor, lab.ID)
+		w.Must(err)
+		if got, want := roleHolders(ra.Roles[0]), []string{"Member: ann assignment Lab access (Direct) adminAdd by Bestow, delivered"}; !equal(got, want) {
+			t.Errorf("an administrator sees the holder through Research: %q", got)
+		}
+
 		// A catalog reader reads packages, not who holds them (reference §5).
 		rita, _ := w.User("rita")
 		ritaA := w.grantIn(rita, access.RoleCatalogReader, other)
