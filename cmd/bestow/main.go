@@ -40,7 +40,7 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.PersistentFlags().String("db", envOr("BESTOW_DB", "./bestow.db"), "database: a SQLite file path, or a postgres:// URL (env BESTOW_DB)")
-	root.AddCommand(newServe(), newMigrate(), newBootstrap(), newToken(), newAudit(), newBench(), newExplain(), newReprocess(), &cobra.Command{
+	root.AddCommand(newServe(), newMigrate(), newBootstrap(), newToken(), newAudit(), newBench(), newExplain(), newReport(), newReprocess(), &cobra.Command{
 		Use: "version", Short: "Print the version",
 		Run: func(cmd *cobra.Command, args []string) { fmt.Fprintln(cmd.OutOrStdout(), "bestow", version) },
 	})

@@ -1,5 +1,7 @@
 package access
 
+import "strings"
+
 // Audiences let the store find the policies a person may request through without reading
 // every policy: each self-requestable policy is indexed under the audiences it covers,
 // each subject belongs to a few audiences, and a policy covers a subject exactly when
@@ -67,4 +69,43 @@ func (s Subject) Audiences() []string {
 		}
 	}
 	return out
+}
+
+// Audience describes in words who may request the package for themselves through the
+// policy (RPT-1): "All members of the directory (not guests)", "Members of group 'X'",
+// "Users of connected organization 'Y'", or "No one: " with the reason the requestability
+// check gives (TRB-1) when nobody can. name turns the id of a user, group or connected
+// organization (a subject set's kind tells which) into how people know it. The cases are
+// those of Audiences and Covers, which decide what the words describe.
+func (p *Policy) Audience(name func(kind, id string) string) string {
+	if why := p.closed(); why != "" {
+		return "No one: the policy " + why
+	}
+	var parts []string
+	switch p.AllowedTargetScope {
+	case ScopeSpecificDirectoryUsers, ScopeSpecificConnectedOrgs:
+		for _, t := range p.SpecificAllowedTargets {
+			switch k := t.Kind(); k {
+			case SubjectSingleUser:
+				parts = append(parts, "user "+name(k, t.UserID))
+			case SubjectGroupMembers:
+				parts = append(parts, "members of group "+name(k, t.GroupID))
+			case SubjectConnectedOrgMembers:
+				parts = append(parts, "users of connected organization "+name(k, t.ConnectedOrganizationID))
+			}
+		}
+	case ScopeAllMemberUsers:
+		parts = append(parts, "all members of the directory (not guests)")
+	case ScopeAllDirectoryUsers:
+		parts = append(parts, "all users of the directory, members and guests")
+	case ScopeAllConfiguredConnected:
+		parts = append(parts, "users of every configured connected organization")
+	case ScopeAllExternalUsers:
+		parts = append(parts, "all external users: guests, users of connected organizations and new users from other organizations")
+	}
+	s := strings.Join(parts, ", ")
+	if s == "" {
+		return "No one: the policy names nobody who may request"
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }

@@ -126,15 +126,9 @@ func policyCheck(all, applicable []Policy, sub Subject) Check {
 	u := sub.User
 	var why []string
 	for _, p := range all {
-		switch {
-		case !p.Enabled():
-			why = append(why, fmt.Sprintf("'%s' is disabled (POL-8)", p.DisplayName))
-		case p.Rank() == 0:
-			why = append(why, fmt.Sprintf("'%s' is for direct assignment by administrators only", p.DisplayName))
-		case !p.RequestorSettings.EnableTargetsToSelfAddAccess:
-			why = append(why, fmt.Sprintf("'%s' does not let users request for themselves", p.DisplayName))
-		case p.AutomaticRequestSettings != nil && p.AutomaticRequestSettings.RequestAccessForAllowedTargets:
-			why = append(why, fmt.Sprintf("'%s' assigns automatically", p.DisplayName))
+		switch closed := p.closed(); {
+		case closed != "":
+			why = append(why, fmt.Sprintf("'%s' %s", p.DisplayName, closed))
 		case !p.Covers(sub):
 			why = append(why, fmt.Sprintf("'%s' (%s) does not include %s", p.DisplayName, p.AllowedTargetScope, describe(sub)))
 		}

@@ -74,9 +74,23 @@ func (p *Policy) Rank() int {
 // SelfRequestable reports whether users in scope may request the package for themselves
 // through the policy: it is enabled, lets targets add access, and is not an automatic
 // assignment policy.
-func (p *Policy) SelfRequestable() bool {
-	auto := p.AutomaticRequestSettings != nil && p.AutomaticRequestSettings.RequestAccessForAllowedTargets
-	return p.Enabled() && p.RequestorSettings.EnableTargetsToSelfAddAccess && !auto && p.Rank() > 0
+func (p *Policy) SelfRequestable() bool { return p.closed() == "" }
+
+// closed says why nobody can request the package for themselves through the policy, as
+// the end of a sentence about it ("is disabled (POL-8)"), or "" when people in its scope
+// can. The requestability check (TRB-1) and the package report (RPT-1) both give it.
+func (p *Policy) closed() string {
+	switch {
+	case !p.Enabled():
+		return "is disabled (POL-8)"
+	case p.Rank() == 0:
+		return "is for direct assignment by administrators only"
+	case !p.RequestorSettings.EnableTargetsToSelfAddAccess:
+		return "does not let users request for themselves"
+	case p.AutomaticRequestSettings != nil && p.AutomaticRequestSettings.RequestAccessForAllowedTargets:
+		return "assigns automatically"
+	}
+	return ""
 }
 
 // ApplicablePolicies returns the policies through which the subject may request for

@@ -199,10 +199,13 @@ func TestEveryRouteAuthorizes(t *testing.T) {
 	backends(t, func(t *testing.T, h *harness) {
 		w := newWalkWorld(t, h)
 		query := map[string]string{
-			"GET /bestow/v1/explain/permission": "?action=catalog.read",
-			"GET /bestow/v1/explain/request":    "?accessPackage=" + w.ids["accessPackages"],
-			"GET /bestow/v1/audit":              "?$top=5",
-			"GET /bestow/v1/explain/delivery":   "?request=" + w.ids["assignmentRequests"],
+			"GET /bestow/v1/explain/permission":     "?action=catalog.read",
+			"GET /bestow/v1/explain/request":        "?accessPackage=" + w.ids["accessPackages"],
+			"GET /bestow/v1/audit":                  "?$top=5",
+			"GET /bestow/v1/explain/delivery":       "?request=" + w.ids["assignmentRequests"],
+			"GET /bestow/v1/reports/userAccess":     "?user=" + w.requestor,
+			"GET /bestow/v1/reports/packageAccess":  "?accessPackage=" + w.ids["accessPackages"],
+			"GET /bestow/v1/reports/resourceAccess": "?resource=" + w.ids["resources"],
 		}
 		for _, caller := range []struct {
 			name, tok string
@@ -227,10 +230,11 @@ func TestEveryRouteAuthorizes(t *testing.T) {
 		}
 		// The walk points at real objects: the administrator reads each of them.
 		for _, ep := range h.api.Endpoints() {
-			if ep.Method != "GET" || !strings.Contains(ep.Pattern, "{") {
+			q, ok := query[ep.Method+" "+ep.Pattern]
+			if ep.Method != "GET" || !strings.Contains(ep.Pattern, "{") && !(ok && strings.HasPrefix(ep.Pattern, "/bestow/v1/reports/")) {
 				continue
 			}
-			r := h.call(h.admin, "GET", w.fill(ep.Pattern), nil)
+			r := h.call(h.admin, "GET", w.fill(ep.Pattern)+q, nil)
 			if ep.Pattern == "/bestow/v1/connectors/{id}/groups" && r.status == http.StatusServiceUnavailable {
 				continue // it reaches the connector's target, which the walk's world does not have
 			}
