@@ -2,7 +2,6 @@ package access
 
 import (
 	"encoding/json"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -117,32 +116,6 @@ const MaxLifetime = 3660 * 24 * time.Hour
 // Enabled reports whether the policy takes new requests and direct assignments (POL-8).
 func (p *Policy) Enabled() bool {
 	return p.RequestorSettings.AcceptRequests == nil || *p.RequestorSettings.AcceptRequests
-}
-
-// AudienceText says in words who the policy is for, as pages and reports show it.
-func (p *Policy) AudienceText() string {
-	n := len(p.SpecificAllowedTargets)
-	switch p.AllowedTargetScope {
-	case ScopeNotSpecified:
-		return "No one requests: administrators assign directly"
-	case ScopeAllMemberUsers:
-		return "All members of the directory"
-	case ScopeAllDirectoryUsers:
-		return "All users of the directory, guests included"
-	case ScopeSpecificDirectoryUsers:
-		return fmt.Sprintf("Specific users and groups of the directory (%d)", n)
-	case ScopeSpecificConnectedOrgs:
-		return fmt.Sprintf("Users of specific connected organizations (%d)", n)
-	case ScopeAllConfiguredConnected:
-		return "Users of every configured connected organization"
-	case ScopeAllExternalUsers:
-		return "All users outside the directory"
-	case ScopeSpecificDirectorySPs:
-		return fmt.Sprintf("Specific service principals (%d)", n)
-	case ScopeAllDirectorySPs:
-		return "All service principals"
-	}
-	return p.AllowedTargetScope
 }
 
 // IsExternal reports whether the policy serves users outside the directory (POL-2).

@@ -221,3 +221,25 @@ func (s *Service) PolicyAtVersion(ctx context.Context, who Actor, id string, ver
 	})
 	return pol, err
 }
+
+// PolicyAudiences says in words, for each policy of a package by id, who may request
+// through it (Policy.Audience, with users, groups and organizations named), to whoever
+// may read the package.
+func (s *Service) PolicyAudiences(ctx context.Context, who Actor, pkgID string) (map[string]string, error) {
+	out := map[string]string{}
+	err := s.read(ctx, who, func(tx *op) error {
+		if _, _, err := packageAs(ctx, tx, ActReadPackage, pkgID); err != nil {
+			return err
+		}
+		pols, err := tx.Policies().List(ctx, By(KeyPackage, pkgID))
+		if err != nil {
+			return err
+		}
+		names := subjectNames(ctx, tx)
+		for i := range pols {
+			out[pols[i].ID] = pols[i].Audience(names)
+		}
+		return nil
+	})
+	return out, err
+}

@@ -208,7 +208,7 @@ func TestConsoleRolesPoliciesAssign(t *testing.T) {
 
 	// The direct policy: disabled, then refused deletion while assignments use it.
 	run(t, ctx, load(chromedp.Navigate(pkgURL+"/policies")))
-	wantText(t, ctx, "Direct assignment", "No one requests: administrators assign directly", "Members, with approval")
+	wantText(t, ctx, "Direct assignment", "No one: the policy is for direct assignment by administrators only", "Members, with approval")
 	run(t, ctx, load(chromedp.Click(chromedp.CSS(`button[aria-label="Disable Direct assignment"]`))))
 	wantText(t, ctx, "takes no new requests", "Disabled")
 	run(t, ctx, load(chromedp.Click(chromedp.CSS(`button[aria-label="Delete Direct assignment"]`))))

@@ -150,9 +150,14 @@ func (p *Portal) showPolicies(w http.ResponseWriter, r *http.Request, status int
 		p.fail(w, r, who, err)
 		return
 	}
+	audiences, err := p.svc.PolicyAudiences(r.Context(), who, head.Package.ID)
+	if err != nil {
+		p.fail(w, r, who, err)
+		return
+	}
 	rows := make([]policyRow, len(pols))
 	for i, pol := range pols {
-		rows[i] = policyRow{Policy: pol, Who: pol.AudienceText(), Stages: len(pol.RequestApprovalSettings.Stages),
+		rows[i] = policyRow{Policy: pol, Who: audiences[pol.ID], Stages: len(pol.RequestApprovalSettings.Stages),
 			Expires: expiry(pol.Expiration), Accepted: pol.Enabled()}
 	}
 	canEdit := who.Can(access.ActManagePolicy, access.CatalogTarget(head.Catalog))
