@@ -45,6 +45,7 @@ func (p *Portal) consoleRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /admin/catalogs/{id}/roles", admin(p.adminCatalogRoles))
 	mux.HandleFunc("POST /admin/catalogs/{id}/roles", admin(p.adminGrantCatalogRole))
 	mux.HandleFunc("POST /admin/catalogs/{id}/roles/{assignment}/remove", admin(p.adminRevokeCatalogRole))
+	mux.HandleFunc("GET /admin/reports", admin(p.adminReports))
 	mux.HandleFunc("GET /admin/troubleshoot", admin(p.adminTroubleshoot))
 	mux.HandleFunc("GET /admin/requests/{id}", admin(p.adminRequest))
 	mux.HandleFunc("POST /admin/requests/{id}/reprocess", admin(p.adminReprocessRequest))

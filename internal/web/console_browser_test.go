@@ -69,11 +69,14 @@ func TestConsolePackage(t *testing.T) {
 		t.Fatalf("after Save the package is %+v (%v), want hidden", p, err)
 	}
 
+	// wen is deleted (and can be restored for 30 days): her assignment still blocks the delete.
+	cw.Must(cw.Svc.DeleteUser(cw.Ctx, access.SystemActor, cw.assigned[2].ID))
 	run(t, ctx, load(chromedp.Click(chromedp.Search(`//button[text()="Delete access package"]`))))
-	wantText(t, ctx, "cannot be deleted", "3 active assignment(s)", cw.assigned[0].UserPrincipalName)
+	wantText(t, ctx, "cannot be deleted", "3 active assignment(s)", cw.assigned[0].UserPrincipalName,
+		"of deleted user '"+cw.assigned[2].UserPrincipalName+"' (restore or permanently delete the user, or remove the assignment)")
 
 	run(t, ctx, load(chromedp.Navigate(cw.srv.URL+pkgURL+"/assignments")))
-	wantText(t, ctx, "3 assignment(s)", "uma", "vic", "wen")
+	wantText(t, ctx, "3 assignment(s)", "uma", "vic", "(deleted or unknown user)")
 	run(t, ctx, chromedp.SetValue(chromedp.CSS(`#state`), access.AsgExpired), load(chromedp.Click(chromedp.Search(`//button[text()="Filter"]`))))
 	wantText(t, ctx, "0 assignment(s)", "No assignment in this state")
 	run(t, ctx, chromedp.SetValue(chromedp.CSS(`#state`), access.AsgDelivered), load(chromedp.Click(chromedp.Search(`//button[text()="Filter"]`))))
@@ -83,7 +86,7 @@ func TestConsolePackage(t *testing.T) {
 		t.Fatal(err)
 	}
 	if lines := strings.Split(strings.TrimSpace(csv), "\n"); len(lines) != 4 || !strings.HasPrefix(lines[0], "assignmentId,userId,displayName") ||
-		!strings.Contains(csv, cw.assigned[2].UserPrincipalName) || !strings.Contains(csv, ",delivered,") {
+		!strings.Contains(csv, cw.assigned[1].UserPrincipalName) || !strings.Contains(csv, ",delivered,") {
 		t.Errorf("the CSV of delivered assignments:\n%s", csv)
 	}
 	shots.take(ctx, "console-assignments")
@@ -325,4 +328,22 @@ func TestConsoleCatalogs(t *testing.T) {
 	shots.take(ctx, "console-catalog-roles")
 	run(t, ctx, load(chromedp.Click(chromedp.CSS(`button[aria-label="Remove Catalog reader from rita.reader"]`))))
 	wantText(t, ctx, "The role was removed.")
+}
+
+// TestConsoleReports reads the three reports of how users got access. // RPT-1
+func TestConsoleReports(t *testing.T) {
+	cw := newConsoleWorld(t)
+	ctx := browser(t)
+	shots := screenshots(t)
+	run(t, ctx, cw.signIn(cw.owner.UserPrincipalName, "/admin/reports"),
+		chromedp.SetValue(chromedp.CSS(`#u-user`), cw.assigned[0].UserPrincipalName),
+		load(chromedp.Click(chromedp.CSS(`section[aria-labelledby=h-ru] button`))))
+	wantText(t, ctx, "Sales team", "Member", "Sales tools", "policy Direct assignment", "adminAdd", "delivered")
+	shots.take(ctx, "console-report-user")
+
+	run(t, ctx, chromedp.SetValue(chromedp.CSS(`#p-package`), cw.pkg.ID), load(chromedp.Click(chromedp.CSS(`section[aria-labelledby=h-rp] button`))))
+	wantText(t, ctx, "Who can request it", "Members, with approval: All members of the directory", "Who has it (3)", "uma", "vic", "wen")
+
+	run(t, ctx, load(chromedp.Click(chromedp.CSS(`section[aria-labelledby=h-rr] button`))))
+	wantText(t, ctx, "Sales team", "Member (3)", "Sales tools")
 }
