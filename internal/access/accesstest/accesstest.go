@@ -28,6 +28,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Audit", func(t *testing.T) { runAudit(t, open) })
 	t.Run("Extensions", func(t *testing.T) { runExtensions(t, open) })
 	t.Run("Reports", func(t *testing.T) { runReports(t, open) })
+	t.Run("Overview", func(t *testing.T) { runOverview(t, open) })
 }
 
 // Clock is a settable clock for tests.
