@@ -16,6 +16,10 @@ type ResourceChange struct {
 	OriginID     string
 	ResourceID   string // alternative to the origin, for adminRemove and adminUpdate
 
+	// newCatalog says that CatalogID is empty because the catalog is created by the same
+	// call (CreateAccessPackage), in the transaction that adds the resource.
+	newCatalog bool
+
 	// described is a connector's own description of the resource (origin systems other
 	// than the built-in directory's), asked for before the change's transaction, and
 	// members who holds each of its roles there now (role origin id → members), recorded
@@ -175,6 +179,12 @@ func (s *Service) describeExternal(ctx context.Context, who Actor, in *ResourceC
 			return err
 		}
 	}
+	return s.describeConnector(ctx, who, in)
+}
+
+// describeConnector fills in.described (and, for adminAdd, in.members) when the change
+// names a resource of a configured connector rather than of the built-in directory.
+func (s *Service) describeConnector(ctx context.Context, who Actor, in *ResourceChange) error {
 	if in.OriginSystem == "" || slices.Contains(originSystems, in.OriginSystem) {
 		return nil
 	}

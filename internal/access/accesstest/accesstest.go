@@ -27,6 +27,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("External", func(t *testing.T) { runExternal(t, open) })
 	t.Run("Audit", func(t *testing.T) { runAudit(t, open) })
 	t.Run("Extensions", func(t *testing.T) { runExtensions(t, open) })
+	t.Run("Compose", func(t *testing.T) { runCompose(t, open) })
 }
 
 // Clock is a settable clock for tests.
