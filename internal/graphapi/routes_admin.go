@@ -127,6 +127,7 @@ func (a *API) routeTable() []route {
 	all = append(all, a.connectorRoutes()...)
 	all = append(all, a.reprocessRoutes()...)
 	all = append(all, a.extensionRoutes()...)
+	all = append(all, a.composeRoutes()...)
 	return all
 }
 
