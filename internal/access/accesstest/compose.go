@@ -73,7 +73,7 @@ func runCompose(t *testing.T, open Opener) {
 		}
 	})
 
-	t.Run("AP-1 RES-4 RES-5 POL-1 a failing part leaves nothing behind and is named with its error's kind and code", func(t *testing.T) {
+	t.Run("AP-1 RES-2 RES-3 RES-4 RES-5 POL-1 a failing part leaves nothing behind and is named with its error's kind and code", func(t *testing.T) {
 		c := newComposeWorld(t, open)
 		w := c.World
 		_, who := c.role("uma", access.RoleUserAdmin)
@@ -92,6 +92,12 @@ func runCompose(t *testing.T, open Opener) {
 			{"a role of a resource the catalog lacks", func(in *access.NewAccessPackage) {
 				in.Resources = in.Resources[1:]
 			}, "resource role 1 ('Member_" + c.group.ID + "'): ", "ResourceNotInCatalog", access.KindInvalid},
+			{"a mail distribution group (RES-2)", func(in *access.NewAccessPackage) {
+				in.Resources = append(in.Resources, access.ResourceChange{OriginSystem: access.OriginGroup, OriginID: c.mailGroup.ID})
+			}, "resource 4 (AadGroup '" + c.mailGroup.ID + "'): ", "ResourceNotModifiable", access.KindInvalid},
+			{"a platform service (RES-3)", func(in *access.NewAccessPackage) {
+				in.Resources = append(in.Resources, access.ResourceChange{OriginSystem: access.OriginApplication, OriginID: c.service.ID})
+			}, "resource 4 (AadApplication '" + c.service.ID + "'): ", "ResourceHasNoRoles", access.KindInvalid},
 			{"a library inside a site (RES-4)", func(in *access.NewAccessPackage) {
 				in.Resources = append(in.Resources, access.ResourceChange{OriginSystem: access.OriginSite, OriginID: c.site.WebURL + "/Shared Documents"})
 			}, "resource 4 (SharePointOnline '" + c.site.WebURL + "/Shared Documents'): ", "ResourceNotSupported", access.KindInvalid},
@@ -179,14 +185,17 @@ func runCompose(t *testing.T, open Opener) {
 }
 
 // composeWorld is a World with what the wizard picks from: a group with a member, an
-// application with a role, a site, a connected organization and a connector whose target
-// (a fake) has one group.
+// application with a role, a site, a connected organization, a connector whose target (a
+// fake) has one group, and a mail distribution group and a platform service.
 type composeWorld struct {
 	*World
 	group access.Group
 	app   access.ServicePrincipal
-	site  access.Site
-	org   access.ConnectedOrganization
+	// mailGroup and service are what no catalog takes (RES-2, RES-3).
+	mailGroup access.Group
+	service   access.ServicePrincipal
+	site      access.Site
+	org       access.ConnectedOrganization
 }
 
 func newComposeWorld(t *testing.T, open Opener) *composeWorld {
@@ -199,6 +208,11 @@ func newComposeWorld(t *testing.T, open Opener) *composeWorld {
 	c.app, err = w.Svc.CreateServicePrincipal(w.Ctx, access.SystemActor, access.ServicePrincipal{AppID: access.NewUUID(), DisplayName: "CRM",
 		ServicePrincipalType: "Application", AccountEnabled: true,
 		AppRoles: []access.AppRole{{ID: access.NewUUID(), DisplayName: "Sales rep", Value: "rep", AllowedMemberTypes: []string{"User"}, IsEnabled: true}}})
+	w.Must(err)
+	c.mailGroup, err = w.Svc.CreateGroup(w.Ctx, access.SystemActor, access.Group{DisplayName: "Newsletter", MailEnabled: true, MailNickname: "news"})
+	w.Must(err)
+	c.service, err = w.Svc.CreateServicePrincipal(w.Ctx, access.SystemActor, access.ServicePrincipal{AppID: access.NewUUID(), DisplayName: "File storage",
+		ServicePrincipalType: "Application", AccountEnabled: true, Tags: []string{access.TagPlatformService}})
 	w.Must(err)
 	c.org, err = w.Svc.CreateConnectedOrganization(w.Ctx, access.SystemActor, access.ConnectedOrganization{DisplayName: "Fabrikam",
 		IdentitySources: []access.IdentitySource{{Type: "#microsoft.graph.domainIdentitySource", DomainName: "fabrikam.com", DisplayName: "Fabrikam"}}})
