@@ -65,6 +65,25 @@ func (o *op) self(userID string) bool {
 	return userID != "" && userID == o.who.UserID
 }
 
+// grantCatalogRole gives the actor a catalog role for the rest of the transaction: the
+// actor's grants are read before the transaction starts, so a role the transaction itself
+// assigns (the owner of a catalog it creates, ADM-4) counts only through this. The grants
+// are copied, not changed in place: the caller's Actor shares their maps, and a retried
+// transaction starts again from the grants it had.
+func (o *op) grantCatalogRole(catalogID, role string) {
+	g := Grants{Tenant: o.who.Grants.Tenant, Catalog: make(map[string]map[string]bool, len(o.who.Grants.Catalog)+1)}
+	for id, roles := range o.who.Grants.Catalog {
+		g.Catalog[id] = roles
+	}
+	roles := make(map[string]bool, len(g.Catalog[catalogID])+1)
+	for r := range g.Catalog[catalogID] {
+		roles[r] = true
+	}
+	roles[role] = true
+	g.Catalog[catalogID] = roles
+	o.who.Grants = g
+}
+
 // errUngated is what a use case that never decided returns.
 var errUngated = E(KindInternal, "a use case finished without an authorization decision: every transaction of the Service must pass the gate (op.authorize, op.can, op.allow or op.self)")
 

@@ -44,3 +44,24 @@ func TestGateRefusesUndecided(t *testing.T) {
 		t.Errorf("denied: %v, want Forbidden", err)
 	}
 }
+
+// TestGrantCatalogRole: a role the transaction assigns counts for the rest of it (a
+// Catalog creator who just created a catalog may create packages in it, ADM-3 ADM-4),
+// and the caller's Actor, whose grant maps the op shares, is left as it was.
+func TestGrantCatalogRole(t *testing.T) {
+	who := Actor{UserID: "u1", Grants: NewGrants([]RoleAssignment{{RoleDefinitionID: RoleCatalogCreator, AppScopeID: "/"},
+		{RoleDefinitionID: RoleCatalogReader, AppScopeID: CatalogScope("c0")}})}
+	o := &op{who: who}
+	in := Target{CatalogID: "c1", CatalogName: "New"}
+	if o.can(ActCreatePackage, in) {
+		t.Fatal("a Catalog creator may create packages in a catalog before owning it")
+	}
+	o.grantCatalogRole("c1", RoleCatalogOwner)
+	o.grantCatalogRole("c0", RoleCatalogOwner)
+	if !o.can(ActCreatePackage, in) || !o.can(ActManageCatalog, Target{CatalogID: "c0"}) || !o.who.Grants.Catalog["c0"][RoleCatalogReader] {
+		t.Errorf("after the grants: %+v", o.who.Grants)
+	}
+	if len(who.Grants.Catalog) != 1 || len(who.Grants.Catalog["c0"]) != 1 {
+		t.Errorf("the caller's Actor changed: %+v", who.Grants)
+	}
+}

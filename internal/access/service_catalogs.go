@@ -30,29 +30,43 @@ func catalogAs(ctx context.Context, tx *op, act Action, id string) (Catalog, err
 
 // CreateCatalog creates a catalog; its creator becomes its first owner (ADM-4).
 func (s *Service) CreateCatalog(ctx context.Context, who Actor, c Catalog) (Catalog, error) {
+	var out Catalog
 	err := s.write(ctx, who, func(tx *op) error {
-		if err := tx.authorize(ActCreateCatalog, Target{}); err != nil {
-			return err
-		}
-		if c.CatalogType == CatalogServiceDefault {
-			return invalid("catalogType serviceDefault is reserved for the Default catalog 'General'; use userManaged")
-		}
-		now := tx.now
-		c.ID, c.Version, c.CreatedDateTime, c.ModifiedDateTime = s.ids.NewID(), 0, now, now
-		if err := c.Validate(); err != nil {
-			return err
-		}
-		if err := tx.Catalogs().Put(ctx, &c); err != nil {
-			return err
-		}
-		if who.System || who.UserID == "" {
-			return nil
-		}
-		owner := RoleAssignment{ID: s.ids.NewID(), PrincipalID: who.UserID, RoleDefinitionID: RoleCatalogOwner,
-			DirectoryScopeID: "/", AppScopeID: CatalogScope(c.ID), CreatedDateTime: now}
-		return tx.RoleAssignments().Put(ctx, &owner)
+		var err error
+		out, err = s.createCatalog(ctx, tx, c)
+		return err
 	})
-	return c, err
+	return out, err
+}
+
+// createCatalog is CreateCatalog inside tx. The creator becomes the catalog's first owner
+// (ADM-4), and from here on the transaction's actor holds that role too, so what follows
+// in the same transaction (a package, its resources and policies) may use the catalog.
+func (s *Service) createCatalog(ctx context.Context, tx *op, c Catalog) (Catalog, error) {
+	if err := tx.authorize(ActCreateCatalog, Target{}); err != nil {
+		return Catalog{}, err
+	}
+	if c.CatalogType == CatalogServiceDefault {
+		return Catalog{}, invalid("catalogType serviceDefault is reserved for the Default catalog 'General'; use userManaged")
+	}
+	now := tx.now
+	c.ID, c.Version, c.CreatedDateTime, c.ModifiedDateTime = s.ids.NewID(), 0, now, now
+	if err := c.Validate(); err != nil {
+		return Catalog{}, err
+	}
+	if err := tx.Catalogs().Put(ctx, &c); err != nil {
+		return Catalog{}, err
+	}
+	if tx.who.System || tx.who.UserID == "" {
+		return c, nil
+	}
+	owner := RoleAssignment{ID: s.ids.NewID(), PrincipalID: tx.who.UserID, RoleDefinitionID: RoleCatalogOwner,
+		DirectoryScopeID: "/", AppScopeID: CatalogScope(c.ID), CreatedDateTime: now}
+	if err := tx.RoleAssignments().Put(ctx, &owner); err != nil {
+		return Catalog{}, err
+	}
+	tx.grantCatalogRole(c.ID, RoleCatalogOwner)
+	return c, nil
 }
 
 // GetCatalog returns a catalog the actor may read.

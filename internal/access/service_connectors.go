@@ -205,13 +205,29 @@ func (s *Service) Connector(ctx context.Context, id string) (ConnectorConfig, er
 
 // describeTarget asks a connector's target for the resource a change names, before the
 // change's transaction (a target is never called inside one). The caller must be allowed
-// to manage the catalog and hold a tenant role that adds resources (RES-5). It returns the
-// connector too, for the calls that follow.
+// to manage the catalog (to create catalogs, when the same call creates it; the Default
+// catalog when the change names none) and hold a tenant role that adds resources (RES-5).
+// It returns the connector too, for the calls that follow.
 func (s *Service) describeTarget(ctx context.Context, who Actor, in ResourceChange) (*TargetResource, ConnectorConfig, error) {
 	var c ConnectorConfig
 	err := s.read(ctx, who, func(tx *op) error {
-		if _, err := catalogAs(ctx, tx, ActManageCatalog, in.CatalogID); err != nil {
-			return err
+		switch {
+		case in.newCatalog:
+			if err := tx.authorize(ActCreateCatalog, Target{}); err != nil {
+				return err
+			}
+		case in.CatalogID == "":
+			def, err := s.defaultCatalog(ctx, tx)
+			if err != nil {
+				return err
+			}
+			if err := tx.authorize(ActManageCatalog, catalogTarget(def)); err != nil {
+				return err
+			}
+		default:
+			if _, err := catalogAs(ctx, tx, ActManageCatalog, in.CatalogID); err != nil {
+				return err
+			}
 		}
 		if err := tx.who.requireTenantRole("add groups of connector '" + in.OriginSystem + "' to a catalog"); err != nil {
 			return err

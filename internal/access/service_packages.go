@@ -31,32 +31,42 @@ func packageAs(ctx context.Context, tx *op, act Action, id string) (Package, Cat
 // Default catalog, which needs User Administrator or higher (ADM-5). The catalog cannot
 // change later (ADM-6).
 func (s *Service) CreatePackage(ctx context.Context, who Actor, p Package, catalogID string) (Package, error) {
-	now := s.clock.Now()
-	p.ID, p.Version, p.CreatedDateTime, p.ModifiedDateTime = s.ids.NewID(), 0, now, now
+	var out Package
 	err := s.write(ctx, who, func(tx *op) error {
-		var c Catalog
 		var err error
-		if catalogID == "" {
-			c, err = s.defaultCatalog(ctx, tx)
-		} else {
-			c, err = tx.Catalogs().Get(ctx, catalogID)
-			if err == nil && !c.IsDefault() && !tx.can(ActReadCatalog, catalogTarget(c)) {
-				err = notFound("catalog", catalogID) // everyone knows the Default catalog; others are hidden
-			}
-		}
-		if err != nil {
-			return err
-		}
-		if err := tx.authorize(ActCreatePackage, catalogTarget(c)); err != nil {
-			return err
-		}
-		if err := p.Validate(); err != nil {
-			return err
-		}
-		p.CatalogID = c.ID
-		return tx.Packages().Put(ctx, &p)
+		out, err = s.createPackage(ctx, tx, p, catalogID)
+		return err
 	})
-	return p, err
+	return out, err
+}
+
+// createPackage is CreatePackage inside tx.
+func (s *Service) createPackage(ctx context.Context, tx *op, p Package, catalogID string) (Package, error) {
+	var c Catalog
+	var err error
+	if catalogID == "" {
+		c, err = s.defaultCatalog(ctx, tx)
+	} else {
+		c, err = tx.Catalogs().Get(ctx, catalogID)
+		if err == nil && !c.IsDefault() && !tx.can(ActReadCatalog, catalogTarget(c)) {
+			err = notFound("catalog", catalogID) // everyone knows the Default catalog; others are hidden
+		}
+	}
+	if err != nil {
+		return Package{}, err
+	}
+	if err := tx.authorize(ActCreatePackage, catalogTarget(c)); err != nil {
+		return Package{}, err
+	}
+	if err := p.Validate(); err != nil {
+		return Package{}, err
+	}
+	p.ID, p.Version, p.CreatedDateTime, p.ModifiedDateTime = s.ids.NewID(), 0, tx.now, tx.now
+	p.CatalogID = c.ID
+	if err := tx.Packages().Put(ctx, &p); err != nil {
+		return Package{}, err
+	}
+	return p, nil
 }
 
 // GetPackage returns a package the actor may read.
@@ -188,48 +198,56 @@ type RoleRef struct {
 func (s *Service) AddRoleScope(ctx context.Context, who Actor, pkgID string, ref RoleRef) (RoleScope, error) {
 	var rs RoleScope
 	err := s.write(ctx, who, func(tx *op) error {
-		p, c, err := packageAs(ctx, tx, ActManagePackage, pkgID)
-		if err != nil {
-			return err
-		}
-		if ref.RoleID == "" && ref.RoleOriginID == "" {
-			return invalid("role is required: {\"role\": {\"id\": …} or {\"originId\": \"Member_<groupId>\", \"originSystem\": \"AadGroup\"}}")
-		}
-		r, err := resourceForRef(ctx, tx, c, ref)
-		if err != nil {
-			return err
-		}
-		role, ok := r.Role(ref.RoleID)
-		if !ok {
-			role, ok = r.Role(ref.RoleOriginID)
-		}
-		if !ok {
-			if r.OriginSystem == OriginGroup && firstNonEmpty(ref.RoleID, ref.RoleOriginID) == GroupRole(r.OriginID, RelMember) {
-				return Ec(KindInvalid, "ResourceNotModifiable", "group '%s' has dynamic membership, so its Member role cannot be granted; only its Owner role can be in an access package", r.DisplayName)
-			}
-			var names []string
-			for _, x := range r.Roles {
-				names = append(names, x.DisplayName+" ("+x.OriginID+")")
-			}
-			return invalid("resource '%s' has no role '%s'; its roles are: %s", r.DisplayName, firstNonEmpty(ref.RoleID, ref.RoleOriginID), strings.Join(names, ", "))
-		}
-		scope := r.Scopes[0]
-		if id := firstNonEmpty(ref.ScopeID, ref.ScopeOriginID); id != "" {
-			if scope, ok = r.Scope(id); !ok {
-				return invalid("resource '%s' has no scope '%s'; use its root scope '%s'", r.DisplayName, id, r.Scopes[0].ID)
-			}
-		}
-		rs = RoleScope{ID: s.ids.NewID(), PackageID: p.ID, ResourceID: r.ID, Role: role, Scope: scope, CreatedDateTime: s.clock.Now()}
-		if err := tx.RoleScopes().Put(ctx, &rs); err != nil {
-			return err
-		}
-		now := s.clock.Now()
-		return s.eachActive(ctx, tx, p.ID, func(a *Assignment) error { return s.want(ctx, tx, a, rs, now) }) // RES-6
+		var err error
+		rs, err = s.addRoleScope(ctx, tx, pkgID, ref)
+		return err
 	})
 	if err == nil {
 		s.kick()
 	}
 	return rs, err
+}
+
+// addRoleScope is AddRoleScope inside tx; the caller wakes the worker after the commit
+// when the package has assignees.
+func (s *Service) addRoleScope(ctx context.Context, tx *op, pkgID string, ref RoleRef) (RoleScope, error) {
+	p, c, err := packageAs(ctx, tx, ActManagePackage, pkgID)
+	if err != nil {
+		return RoleScope{}, err
+	}
+	if ref.RoleID == "" && ref.RoleOriginID == "" {
+		return RoleScope{}, invalid("role is required: {\"role\": {\"id\": …} or {\"originId\": \"Member_<groupId>\", \"originSystem\": \"AadGroup\"}}")
+	}
+	r, err := resourceForRef(ctx, tx, c, ref)
+	if err != nil {
+		return RoleScope{}, err
+	}
+	role, ok := r.Role(ref.RoleID)
+	if !ok {
+		role, ok = r.Role(ref.RoleOriginID)
+	}
+	if !ok {
+		if r.OriginSystem == OriginGroup && firstNonEmpty(ref.RoleID, ref.RoleOriginID) == GroupRole(r.OriginID, RelMember) {
+			return RoleScope{}, Ec(KindInvalid, "ResourceNotModifiable", "group '%s' has dynamic membership, so its Member role cannot be granted; only its Owner role can be in an access package", r.DisplayName)
+		}
+		var names []string
+		for _, x := range r.Roles {
+			names = append(names, x.DisplayName+" ("+x.OriginID+")")
+		}
+		return RoleScope{}, invalid("resource '%s' has no role '%s'; its roles are: %s", r.DisplayName, firstNonEmpty(ref.RoleID, ref.RoleOriginID), strings.Join(names, ", "))
+	}
+	scope := r.Scopes[0]
+	if id := firstNonEmpty(ref.ScopeID, ref.ScopeOriginID); id != "" {
+		if scope, ok = r.Scope(id); !ok {
+			return RoleScope{}, invalid("resource '%s' has no scope '%s'; use its root scope '%s'", r.DisplayName, id, r.Scopes[0].ID)
+		}
+	}
+	rs := RoleScope{ID: s.ids.NewID(), PackageID: p.ID, ResourceID: r.ID, Role: role, Scope: scope, CreatedDateTime: s.clock.Now()}
+	if err := tx.RoleScopes().Put(ctx, &rs); err != nil {
+		return RoleScope{}, err
+	}
+	now := s.clock.Now()
+	return rs, s.eachActive(ctx, tx, p.ID, func(a *Assignment) error { return s.want(ctx, tx, a, rs, now) }) // RES-6
 }
 
 // resourceForRef finds the catalog resource a role reference points at.

@@ -20,29 +20,40 @@ func policyAs(ctx context.Context, tx *op, act Action, id string) (Policy, Packa
 // Automatic assignment policies need Global or Identity Governance Administrator, and a
 // package has at most one.
 func (s *Service) CreatePolicy(ctx context.Context, who Actor, pol Policy, pkgID string) (Policy, error) {
-	now := s.clock.Now()
-	pol.ID, pol.Version, pol.CreatedDateTime, pol.ModifiedDateTime = s.ids.NewID(), 0, now, now
+	var out Policy
 	err := s.write(ctx, who, func(tx *op) error {
-		if pkgID == "" {
-			if err := tx.authorizeAnywhere(ActManagePolicy); err != nil {
-				return err
-			}
-			return invalid("accessPackage.id is required: a policy belongs to an access package")
-		}
-		p, c, err := packageAs(ctx, tx, ActManagePolicy, pkgID)
-		if err != nil {
-			return err
-		}
-		if err := pol.Validate(now, s.ids); err != nil {
-			return err
-		}
-		pol.PackageID, pol.CatalogID = p.ID, c.ID
-		if err := s.checkPolicy(ctx, tx, pol, catalogTarget(c)); err != nil {
-			return err
-		}
-		return tx.Policies().Put(ctx, &pol)
+		var err error
+		out, err = s.createPolicy(ctx, tx, pol, pkgID)
+		return err
 	})
-	return pol, err
+	return out, err
+}
+
+// createPolicy is CreatePolicy inside tx.
+func (s *Service) createPolicy(ctx context.Context, tx *op, pol Policy, pkgID string) (Policy, error) {
+	if pkgID == "" {
+		if err := tx.authorizeAnywhere(ActManagePolicy); err != nil {
+			return Policy{}, err
+		}
+		return Policy{}, invalid("accessPackage.id is required: a policy belongs to an access package")
+	}
+	p, c, err := packageAs(ctx, tx, ActManagePolicy, pkgID)
+	if err != nil {
+		return Policy{}, err
+	}
+	now := tx.now
+	pol.ID, pol.Version, pol.CreatedDateTime, pol.ModifiedDateTime = s.ids.NewID(), 0, now, now
+	if err := pol.Validate(now, s.ids); err != nil {
+		return Policy{}, err
+	}
+	pol.PackageID, pol.CatalogID = p.ID, c.ID
+	if err := s.checkPolicy(ctx, tx, pol, catalogTarget(c)); err != nil {
+		return Policy{}, err
+	}
+	if err := tx.Policies().Put(ctx, &pol); err != nil {
+		return Policy{}, err
+	}
+	return pol, nil
 }
 
 // checkPolicy checks what needs lookups: references exist; automatic assignment rules

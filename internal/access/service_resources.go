@@ -16,6 +16,10 @@ type ResourceChange struct {
 	OriginID     string
 	ResourceID   string // alternative to the origin, for adminRemove and adminUpdate
 
+	// newCatalog says that CatalogID is empty because the catalog is created by the same
+	// call (CreateAccessPackage), in the transaction that adds the resource.
+	newCatalog bool
+
 	// described is a connector's own description of the resource (origin systems other
 	// than the built-in directory's), asked for before the change's transaction, and
 	// members who holds each of its roles there now (role origin id → members), recorded
@@ -37,37 +41,46 @@ func (s *Service) RequestResource(ctx context.Context, who Actor, in ResourceCha
 		return req, res, err
 	}
 	err := s.write(ctx, who, func(tx *op) error {
-		if in.CatalogID == "" {
-			if err := tx.authorizeAnywhere(ActManageCatalog); err != nil {
-				return err
-			}
-			return invalid("catalog.id is required: say which catalog the resource goes to")
-		}
-		c, err := catalogAs(ctx, tx, ActManageCatalog, in.CatalogID)
-		if err != nil {
-			return err
-		}
-		switch in.RequestType {
-		case ResourceAdminAdd, ResourceAdminUpdate, ResourceAdminRemove:
-		default:
-			return Ec(KindInvalid, "InvalidEnumValue", "requestType '%s' is not valid; use adminAdd, adminUpdate or adminRemove", in.RequestType)
-		}
-		switch in.RequestType {
-		case ResourceAdminAdd:
-			res, err = s.addResource(ctx, tx, c, in)
-		case ResourceAdminUpdate:
-			res, err = s.refreshResource(ctx, tx, c, in)
-		default:
-			res, err = s.removeResource(ctx, tx, c, in)
-		}
-		if err != nil {
-			return err
-		}
-		req = ResourceRequest{ID: s.ids.NewID(), RequestType: in.RequestType, State: StateDelivered,
-			CreatedDateTime: s.clock.Now(), CatalogID: c.ID, ResourceID: res.ID}
-		return tx.ResourceRequests().Put(ctx, &req)
+		var err error
+		req, res, err = s.requestResource(ctx, tx, in)
+		return err
 	})
 	return req, res, err
+}
+
+// requestResource is RequestResource inside tx, after the connector (if any) described the
+// resource.
+func (s *Service) requestResource(ctx context.Context, tx *op, in ResourceChange) (ResourceRequest, Resource, error) {
+	if in.CatalogID == "" {
+		if err := tx.authorizeAnywhere(ActManageCatalog); err != nil {
+			return ResourceRequest{}, Resource{}, err
+		}
+		return ResourceRequest{}, Resource{}, invalid("catalog.id is required: say which catalog the resource goes to")
+	}
+	c, err := catalogAs(ctx, tx, ActManageCatalog, in.CatalogID)
+	if err != nil {
+		return ResourceRequest{}, Resource{}, err
+	}
+	var res Resource
+	switch in.RequestType {
+	case ResourceAdminAdd:
+		res, err = s.addResource(ctx, tx, c, in)
+	case ResourceAdminUpdate:
+		res, err = s.refreshResource(ctx, tx, c, in)
+	case ResourceAdminRemove:
+		res, err = s.removeResource(ctx, tx, c, in)
+	default:
+		return ResourceRequest{}, Resource{}, Ec(KindInvalid, "InvalidEnumValue", "requestType '%s' is not valid; use adminAdd, adminUpdate or adminRemove", in.RequestType)
+	}
+	if err != nil {
+		return ResourceRequest{}, Resource{}, err
+	}
+	req := ResourceRequest{ID: s.ids.NewID(), RequestType: in.RequestType, State: StateDelivered,
+		CreatedDateTime: s.clock.Now(), CatalogID: c.ID, ResourceID: res.ID}
+	if err := tx.ResourceRequests().Put(ctx, &req); err != nil {
+		return ResourceRequest{}, Resource{}, err
+	}
+	return req, res, nil
 }
 
 // resolveOrigin finds the directory object a resource change names and describes it, and
@@ -166,6 +179,12 @@ func (s *Service) describeExternal(ctx context.Context, who Actor, in *ResourceC
 			return err
 		}
 	}
+	return s.describeConnector(ctx, who, in)
+}
+
+// describeConnector fills in.described (and, for adminAdd, in.members) when the change
+// names a resource of a configured connector rather than of the built-in directory.
+func (s *Service) describeConnector(ctx context.Context, who Actor, in *ResourceChange) error {
 	if in.OriginSystem == "" || slices.Contains(originSystems, in.OriginSystem) {
 		return nil
 	}

@@ -128,6 +128,7 @@ func (a *API) routeTable() []route {
 	all = append(all, a.reprocessRoutes()...)
 	all = append(all, a.extensionRoutes()...)
 	all = append(all, a.reportRoutes()...)
+	all = append(all, a.composeRoutes()...)
 	return all
 }
 

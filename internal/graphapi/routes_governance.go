@@ -163,7 +163,7 @@ func (a *API) governanceRoutes() []route {
 				cat = p.CatalogID
 			}
 			if _, ok := b["resourceRoleScopes"]; ok {
-				return p, badRequest("create the access package first, then add resource roles with POST accessPackages/{id}/resourceRoleScopes")
+				return p, badRequest("create the access package first, then add resource roles with POST accessPackages/{id}/resourceRoleScopes; or create it with its resource roles and policies in one change with POST " + composePath)
 			}
 			return s.CreatePackage(r.Context(), who, p, cat)
 		}))

@@ -192,7 +192,8 @@ func denial(r resp) bool {
 // TestEveryRouteAuthorizes walks the whole route table as a guest and as a member who
 // hold no role, with every path parameter pointing at a real object, and fails for any
 // route that answers more than a denial, unless the allow-list names it with its reason.
-// Writes are sent with an empty body ($ref routes with a reference to a real user): a route
+// Writes are sent with an empty body ($ref routes with a reference to a real user, compose
+// with a body that names the world's catalog, group and role): a route
 // that validates before it authorizes fails too, since a 400 about the body tells a caller
 // with no rights that they got past the gate. // SEC-3 ADM-1
 func TestEveryRouteAuthorizes(t *testing.T) {
@@ -207,6 +208,13 @@ func TestEveryRouteAuthorizes(t *testing.T) {
 			"GET /bestow/v1/reports/packageAccess":  "?accessPackage=" + w.ids["accessPackages"],
 			"GET /bestow/v1/reports/resourceAccess": "?resource=" + w.ids["resources"],
 		}
+		// Writes whose empty body would not point at any object of the world get one that does.
+		bodies := map[string]any{
+			"POST " + composePath: map[string]any{"catalog": map[string]any{"id": w.ids["catalogs"]}, "accessPackage": map[string]any{"displayName": "Walk"},
+				"resources":          []any{map[string]any{"originSystem": "AadGroup", "originId": w.ids["incompatibleGroups"]}},
+				"resourceRoleScopes": []any{map[string]any{"role": map[string]any{"originId": "Member_" + w.ids["groups"], "originSystem": "AadGroup"}}},
+				"assignmentPolicies": []any{map[string]any{"displayName": "Walk", "allowedTargetScope": "allMemberUsers"}}},
+		}
 		for _, caller := range []struct {
 			name, tok string
 			member    bool
@@ -217,6 +225,8 @@ func TestEveryRouteAuthorizes(t *testing.T) {
 				switch {
 				case strings.HasSuffix(ep.Pattern, "/$ref") && ep.Method != "DELETE":
 					body = ref(w.ref)
+				case bodies[key] != nil:
+					body = bodies[key]
 				case ep.Method != "GET" && ep.Method != "DELETE":
 					body = map[string]any{}
 				}

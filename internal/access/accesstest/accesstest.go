@@ -29,6 +29,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Extensions", func(t *testing.T) { runExtensions(t, open) })
 	t.Run("Reports", func(t *testing.T) { runReports(t, open) })
 	t.Run("Overview", func(t *testing.T) { runOverview(t, open) })
+	t.Run("Compose", func(t *testing.T) { runCompose(t, open) })
 }
 
 // Clock is a settable clock for tests.
