@@ -1,6 +1,10 @@
 package access
 
-import "context"
+import (
+	"context"
+	"slices"
+	"time"
+)
 
 // assignmentAs loads an assignment the actor may see: their own, or any in a catalog where
 // they may read assignments.
@@ -40,10 +44,22 @@ func (s *Service) GetAssignment(ctx context.Context, who Actor, id string) (Assi
 // match everything.
 type AssignmentFilter struct {
 	State, PackageID, TargetID, PolicyID string
+	// EndsBy keeps the active assignments that end after now and no later than it.
+	EndsBy *time.Time
+}
+
+// endsBy reports whether an active assignment ends after now and no later than by.
+func (a *Assignment) endsBy(now, by time.Time) bool {
+	return a.Active() && a.End != nil && a.End.After(now) && !a.End.After(by)
 }
 
 func (f AssignmentFilter) keys() []Key {
 	var keys []Key
+	if f.EndsBy != nil {
+		// An assignment that ends by then is due by then: its due time tracks its
+		// reminders and its end.
+		keys = append(keys, ByDue(*f.EndsBy))
+	}
 	for _, k := range []struct{ name, v string }{{KeyState, f.State}, {KeyPackage, f.PackageID}, {KeyTarget, f.TargetID}, {KeyPolicy, f.PolicyID}} {
 		if k.v != "" {
 			keys = append(keys, By(k.name, k.v))
@@ -60,6 +76,9 @@ func (s *Service) ListAssignments(ctx context.Context, who Actor, f AssignmentFi
 		all, err := tx.Assignments().List(ctx, f.keys()...)
 		if err != nil {
 			return err
+		}
+		if f.EndsBy != nil {
+			all = slices.DeleteFunc(all, func(a Assignment) bool { return !a.endsBy(tx.now, *f.EndsBy) })
 		}
 		if wide {
 			out = all

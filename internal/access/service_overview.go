@@ -88,15 +88,13 @@ func (s *Service) Attention(ctx context.Context, who Actor) (Attention, error) {
 				}
 			}
 		}
-		// An assignment ending within the window is due by then: its reminders and its
-		// end are what its due time tracks.
-		soon, err := tx.Assignments().List(ctx, ByDue(now.Add(AttentionWindow)))
+		by := now.Add(AttentionWindow)
+		soon, err := tx.Assignments().List(ctx, AssignmentFilter{EndsBy: &by}.keys()...)
 		if err != nil {
 			return err
 		}
 		for i := range soon {
-			a := &soon[i]
-			if a.Active() && a.End != nil && a.End.After(now) && !a.End.After(now.Add(AttentionWindow)) && canSeeAssignment(ctx, tx, a) {
+			if a := &soon[i]; a.endsBy(now, by) && canSeeAssignment(ctx, tx, a) {
 				out.EndingSoon++
 			}
 		}

@@ -13,10 +13,10 @@ import (
 
 // consoleRoutes adds the console's pages to mux.
 func (p *Portal) consoleRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /admin/{$}", func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, "/admin/access-packages", http.StatusSeeOther)
-	})
 	admin := func(h http.HandlerFunc) http.HandlerFunc { return p.signedIn(p.administrator(h)) }
+	mux.HandleFunc("GET /admin/{$}", admin(p.adminOverview))
+	mux.HandleFunc("GET /admin/requests", admin(p.adminAllRequests))
+	mux.HandleFunc("GET /admin/assignments", admin(p.adminAllAssignments))
 	mux.HandleFunc("GET /admin/access-packages", admin(p.adminPackages))
 	mux.HandleFunc("GET /admin/access-packages/{id}", admin(p.adminPackage))
 	mux.HandleFunc("POST /admin/access-packages/{id}", admin(p.adminUpdatePackage))
@@ -128,10 +128,29 @@ func (p *Portal) loadPackage(r *http.Request, who access.Actor, key string) (Pac
 	return h, nil
 }
 
-// userName describes a user for a list: display name and userPrincipalName, or the id of
-// one the viewer cannot read (deleted, or outside what they may see).
+// userName describes a user for a list: display name and userPrincipalName (marked when
+// the user is deleted), or the id of one the viewer cannot read.
 type userName struct {
 	ID, DisplayName, UserPrincipalName string
+}
+
+// unknownUser names a user the viewer cannot read: deleted, or outside what they may see.
+const unknownUser = "(deleted or unknown user)"
+
+// assignee names the user of an assignment, deleted ones too (marked so): whoever may read
+// an assignment may know whose it is.
+func (p *Portal) assignee(r *http.Request, who access.Actor, known map[string]userName, a access.Assignment) userName {
+	if n, ok := known[a.TargetID]; ok && n.DisplayName != unknownUser {
+		return n
+	}
+	n := userName{ID: a.TargetID, DisplayName: unknownUser}
+	if u, _, err := p.svc.AssignmentSubject(r.Context(), who, a.ID); err == nil {
+		n.DisplayName, n.UserPrincipalName = u.DisplayName, u.UserPrincipalName
+		if u.Deleted() {
+			n.DisplayName += " (deleted)"
+		}
+	}
+	return n
 }
 
 // names looks up the users of ids, once each.
@@ -141,7 +160,7 @@ func (p *Portal) names(r *http.Request, who access.Actor, ids ...string) map[str
 		if _, ok := out[id]; ok || id == "" {
 			continue
 		}
-		n := userName{ID: id, DisplayName: "(deleted or unknown user)"}
+		n := userName{ID: id, DisplayName: unknownUser}
 		if u, err := p.svc.GetUser(r.Context(), who, id); err == nil {
 			n.DisplayName, n.UserPrincipalName = u.DisplayName, u.UserPrincipalName
 		}

@@ -100,7 +100,7 @@ func (p *Portal) showAssignments(w http.ResponseWriter, r *http.Request, status 
 	policies := p.policyNames(r, who, head.Package.ID)
 	rows := make([]assignmentRow, len(shown))
 	for i, a := range shown {
-		rows[i] = assignmentRow{Assignment: a, User: users[a.TargetID], Policy: policies[a.PolicyID]}
+		rows[i] = assignmentRow{Assignment: a, User: p.assignee(r, who, users, a), Policy: policies[a.PolicyID]}
 	}
 	csvLink := "/admin/access-packages/" + url.PathEscape(head.Package.ID) + "/assignments.csv"
 	if state != "" {

@@ -76,7 +76,7 @@ func TestConsolePackage(t *testing.T) {
 		"of deleted user '"+cw.assigned[2].UserPrincipalName+"' (restore or permanently delete the user, or remove the assignment)")
 
 	run(t, ctx, load(chromedp.Navigate(cw.srv.URL+pkgURL+"/assignments")))
-	wantText(t, ctx, "3 assignment(s)", "uma", "vic", "(deleted or unknown user)")
+	wantText(t, ctx, "3 assignment(s)", "uma", "vic", "wen (deleted)")
 	run(t, ctx, chromedp.SetValue(chromedp.CSS(`#state`), access.AsgExpired), load(chromedp.Click(chromedp.Search(`//button[text()="Filter"]`))))
 	wantText(t, ctx, "0 assignment(s)", "No assignment in this state")
 	run(t, ctx, chromedp.SetValue(chromedp.CSS(`#state`), access.AsgDelivered), load(chromedp.Click(chromedp.Search(`//button[text()="Filter"]`))))
@@ -346,4 +346,37 @@ func TestConsoleReports(t *testing.T) {
 
 	run(t, ctx, load(chromedp.Click(chromedp.CSS(`section[aria-labelledby=h-rr] button`))))
 	wantText(t, ctx, "Sales team", "Member (3)", "Sales tools")
+}
+
+// TestConsoleOverview reads the Overview: what needs attention, each figure a link to its
+// list, and the chart of the last 30 days with its table.
+func TestConsoleOverview(t *testing.T) {
+	cw := newConsoleWorld(t)
+	site := cw.Site("Intranet")
+	withSite := cw.Package("Sales and intranet", cw.group)
+	cw.AddRole(withSite, access.OriginSite, site.ID, site.SiteRoles[0].ID)
+	pol := cw.Policy(withSite, "Direct", func(p *access.Policy) {
+		p.AllowedTargetScope = access.ScopeNotSpecified
+		p.RequestorSettings = access.RequestorSettings{}
+	})
+	cw.Flaky.Fail(access.E(access.KindInvalid, "site role is locked"))
+	cw.Assign(cw.assigned[0], withSite, pol)
+	cw.Work()
+	ctx := browser(t)
+	shots := screenshots(t)
+
+	run(t, ctx, cw.signIn(cw.owner.UserPrincipalName, "/admin/"))
+	wantText(t, ctx, "Needs attention", "1\nrequests partially delivered", "1\nassignments with a role not in place", "The last 30 days")
+	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("svg.chart rect").length`)); err != nil || n != 90 {
+		t.Errorf("the chart has %d bars (%v), want 3 for each of 30 days", n, err)
+	}
+	shots.take(ctx, "console-overview")
+	run(t, ctx, load(chromedp.Click(chromedp.Search(`//a[contains(., "requests partially delivered")]`))))
+	wantText(t, ctx, "Requests: partiallyDelivered", "uma", "partiallyDelivered")
+	run(t, ctx, load(chromedp.Navigate(cw.srv.URL+"/admin/")), load(chromedp.Click(chromedp.Search(`//a[contains(., "assignments with a role not in place")]`))))
+	wantText(t, ctx, "Assignments: partiallyDelivered", "Sales and intranet")
+
+	// A catalog reader, who reads no assignments, starts at the access packages.
+	run(t, ctx, cw.signOut(), cw.signIn(cw.reader.UserPrincipalName, "/admin/"))
+	wantText(t, ctx, "Access packages", "Sales tools")
 }
