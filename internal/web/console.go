@@ -18,6 +18,8 @@ func (p *Portal) consoleRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /admin/requests", admin(p.adminAllRequests))
 	mux.HandleFunc("GET /admin/assignments", admin(p.adminAllAssignments))
 	mux.HandleFunc("GET /admin/access-packages", admin(p.adminPackages))
+	mux.HandleFunc("GET /admin/access-packages/new", admin(p.adminNewPackage))
+	mux.HandleFunc("POST /admin/access-packages/new", admin(p.adminWizardStep))
 	mux.HandleFunc("GET /admin/access-packages/{id}", admin(p.adminPackage))
 	mux.HandleFunc("POST /admin/access-packages/{id}", admin(p.adminUpdatePackage))
 	mux.HandleFunc("POST /admin/access-packages/{id}/delete", admin(p.adminDeletePackage))
