@@ -1,0 +1,131 @@
+package web_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/bestowhq/bestow/internal/access"
+)
+
+// tenantAdmin makes a user the console world's only Global Administrator.
+func tenantAdmin(cw consoleWorld, name string, role string) access.User {
+	cw.T.Helper()
+	u, _ := cw.User(name)
+	_, err := cw.Svc.CreateRoleAssignment(cw.Ctx, access.SystemActor, access.RoleAssignment{PrincipalID: u.ID, RoleDefinitionID: role,
+		DirectoryScopeID: "/", AppScopeID: "/"})
+	cw.Must(err)
+	return u
+}
+
+// countOf counts the elements of the page that match a CSS selector.
+func countOf(t *testing.T, ctx context.Context, sel string) int {
+	t.Helper()
+	n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll(`+"`"+sel+"`"+`).length`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestConsoleSettingsLifecycle changes the external user lifecycle from the Settings tab
+// and sees it saved; a negative number of days is refused in the Service's words, the form
+// keeping what was typed. // EXT-2
+func TestConsoleSettingsLifecycle(t *testing.T) {
+	cw := newConsoleWorld(t)
+	gina := tenantAdmin(cw, "gina.admin", access.RoleGlobalAdmin)
+	ctx := browser(t)
+	shots := screenshots(t)
+
+	run(t, ctx, cw.signIn(gina.UserPrincipalName, "/admin/access-packages"),
+		load(chromedp.Click(chromedp.Search(`//nav[@aria-label="Administration"]//a[text()="Settings"]`))))
+	wantText(t, ctx, "External user lifecycle", "Block their sign-in, then remove them from the directory")
+	if n := countOf(t, ctx, `input[name=action][value=blockSignInAndDelete]:checked`); n != 1 {
+		t.Error("the default lifecycle (block and delete) is not the one checked")
+	}
+	if days, _ := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(`#days`))); days != "30" {
+		t.Errorf("the days before removal show %q, want 30", days)
+	}
+	shots.take(ctx, "console-settings")
+
+	run(t, ctx, chromedp.Click(chromedp.CSS(`input[name=action][value=blockSignIn]`)), chromedp.SetValue(chromedp.CSS(`#days`), "10"),
+		load(chromedp.Click(chromedp.Search(`//button[text()="Save"]`))))
+	wantText(t, ctx, "Saved.")
+	st, err := cw.Svc.GetSettings(cw.Ctx, access.SystemActor)
+	cw.Must(err)
+	if st.ExternalUserLifecycleAction != "blockSignIn" || time.Duration(st.DurationUntilExternalUserDeletedAfterBlocked) != 10*24*time.Hour {
+		t.Errorf("after Save the settings are %+v, want blockSignIn after 10 days", st)
+	}
+	if n := countOf(t, ctx, `input[name=action][value=blockSignIn]:checked`); n != 1 {
+		t.Error("the saved lifecycle is not the one checked")
+	}
+
+	run(t, ctx, chromedp.Click(chromedp.CSS(`input[name=action][value=blockSignInAndDelete]`)), chromedp.SetValue(chromedp.CSS(`#days`), "-3"),
+		script(`document.querySelector("#days").removeAttribute("min")`), load(chromedp.Click(chromedp.Search(`//button[text()="Save"]`))))
+	wantText(t, ctx, "durationUntilExternalUserDeletedAfterBlocked must not be negative")
+	if days, _ := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(`#days`))); days != "-3" {
+		t.Errorf("the refused form shows %q days, want what was typed", days)
+	}
+	if n := countOf(t, ctx, `input[name=action][value=blockSignInAndDelete]:checked`); n != 1 {
+		t.Error("the refused form does not keep the lifecycle that was chosen")
+	}
+	if st, _ := cw.Svc.GetSettings(cw.Ctx, access.SystemActor); st.ExternalUserLifecycleAction != "blockSignIn" {
+		t.Errorf("a refused change was saved: %+v", st)
+	}
+}
+
+// TestConsoleTenantRoles grants Catalog creator from the Roles tab and removes it; the
+// Service refuses a role granted to oneself, the last Global Administrator's removal, and
+// an Identity Governance Administrator's removal of a Global Administrator's role, each in
+// its own words. // SEC-1 SEC-2 ADM-7
+func TestConsoleTenantRoles(t *testing.T) {
+	cw := newConsoleWorld(t)
+	gina := tenantAdmin(cw, "gina.admin", access.RoleGlobalAdmin)
+	ivy := tenantAdmin(cw, "ivy.governance", access.RoleGovernanceAdmin)
+	carl, _ := cw.User("carl.creator")
+	ctx := browser(t)
+	shots := screenshots(t)
+	grant := func(upn, role string) {
+		t.Helper()
+		run(t, ctx, chromedp.SetValue(chromedp.CSS(`#user`), upn), chromedp.SetValue(chromedp.CSS(`#role`), role),
+			load(chromedp.Click(chromedp.Search(`//button[text()="Grant"]`))))
+	}
+
+	run(t, ctx, cw.signIn(gina.UserPrincipalName, "/admin/settings/roles"))
+	wantText(t, ctx, "Tenant-wide roles", "Global Administrator", "gina.admin", "Identity Governance Administrator", "ivy.governance",
+		"User Administrator", "Catalog creator", "Connected Organization Administrator")
+	grant(carl.UserPrincipalName, access.RoleCatalogCreator)
+	wantText(t, ctx, "Catalog creator was granted to carl.creator.")
+	if !cw.Actor(carl.ID).Grants.Tenant[access.RoleCatalogCreator] {
+		t.Error("carl is not a Catalog creator after the grant")
+	}
+	shots.take(ctx, "console-tenant-roles")
+	run(t, ctx, load(chromedp.Click(chromedp.CSS(`button[aria-label="Remove Catalog creator from carl.creator"]`))))
+	wantText(t, ctx, "Catalog creator was removed from carl.creator.")
+	if cw.Actor(carl.ID).Grants.Tenant[access.RoleCatalogCreator] {
+		t.Error("carl is still a Catalog creator after the removal")
+	}
+
+	grant(gina.UserPrincipalName, access.RoleUserAdmin)
+	wantText(t, ctx, "You are not allowed to grant a role to yourself.")
+	if v, _ := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(`#user`))); v != gina.UserPrincipalName {
+		t.Errorf("the refused grant form shows %q, want what was typed", v)
+	}
+	run(t, ctx, load(chromedp.Click(chromedp.CSS(`button[aria-label="Remove Global Administrator from gina.admin"]`))))
+	wantText(t, ctx, "this is the last Global Administrator assignment; grant the role to someone else first")
+	if !cw.Actor(gina.ID).Grants.Tenant[access.RoleGlobalAdmin] {
+		t.Fatal("the last Global Administrator was removed")
+	}
+	run(t, ctx, cw.signOut())
+
+	// SEC-1: an Identity Governance Administrator may grant and remove tenant roles, but not
+	// strip a Global Administrator.
+	run(t, ctx, cw.signIn(ivy.UserPrincipalName, "/admin/settings/roles"))
+	run(t, ctx, load(chromedp.Click(chromedp.CSS(`button[aria-label="Remove Global Administrator from gina.admin"]`))))
+	wantText(t, ctx, "You are not allowed to remove Global Administrator", "Identity Governance Administrator")
+	if !cw.Actor(gina.ID).Grants.Tenant[access.RoleGlobalAdmin] {
+		t.Error("an Identity Governance Administrator removed a Global Administrator's role")
+	}
+}
