@@ -25,6 +25,9 @@ func (p *Portal) settingsRoutes(mux *http.ServeMux, admin func(http.HandlerFunc)
 	mux.HandleFunc("GET /admin/settings/roles", admin(p.adminTenantRoles))
 	mux.HandleFunc("POST /admin/settings/roles", admin(p.adminGrantTenantRole))
 	mux.HandleFunc("POST /admin/settings/roles/{assignment}/remove", admin(p.adminRemoveTenantRole))
+	mux.HandleFunc("GET /admin/settings/audit", admin(p.adminAudit))
+	mux.HandleFunc("GET /admin/settings/audit.csv", admin(p.adminAuditCSV))
+	mux.HandleFunc("GET /admin/settings/audit/verify", admin(p.adminVerifyAudit))
 }
 
 // settingsTab is a tab of the Settings pages; a tab with an action opens only for who may
@@ -38,6 +41,7 @@ type settingsTab struct {
 var settingsTabs = []settingsTab{
 	{tab{"settings", "Settings", "", false}, ""},
 	{tab{"roles", "Roles", "/roles", false}, ""},
+	{tab{"audit", "Audit log", "/audit", false}, access.ActReadAudit},
 }
 
 // SettingsHead is what every Settings page shows above its tab.
