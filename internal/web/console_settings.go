@@ -28,6 +28,8 @@ func (p *Portal) settingsRoutes(mux *http.ServeMux, admin func(http.HandlerFunc)
 	mux.HandleFunc("GET /admin/settings/audit", admin(p.adminAudit))
 	mux.HandleFunc("GET /admin/settings/audit.csv", admin(p.adminAuditCSV))
 	mux.HandleFunc("GET /admin/settings/audit/verify", admin(p.adminVerifyAudit))
+	mux.HandleFunc("GET /admin/settings/notifications", admin(p.adminNotifications))
+	mux.HandleFunc("POST /admin/settings/notifications/{id}/retry", admin(p.adminRetryNotification))
 }
 
 // settingsTab is a tab of the Settings pages; a tab with an action opens only for who may
@@ -42,6 +44,7 @@ var settingsTabs = []settingsTab{
 	{tab{"settings", "Settings", "", false}, ""},
 	{tab{"roles", "Roles", "/roles", false}, ""},
 	{tab{"audit", "Audit log", "/audit", false}, access.ActReadAudit},
+	{tab{"notifications", "Notifications", "/notifications", false}, access.ActReadAssignments},
 }
 
 // SettingsHead is what every Settings page shows above its tab.

@@ -205,3 +205,76 @@ func TestConsoleAudit(t *testing.T) {
 		t.Errorf("the verification checked %q entries", n)
 	}
 }
+
+// TestConsoleNotifications lists the outbox with the world's mail, a send that failed
+// with its error, and retries it. // NOT-1
+func TestConsoleNotifications(t *testing.T) {
+	cw := newConsoleWorld(t)
+	gina := tenantAdmin(cw, "gina.admin", access.RoleGlobalAdmin)
+	xia, _ := cw.User("xia")
+	cw.Mail.Err = access.E(access.KindInvalid, "550 5.1.1 mailbox unavailable") // permanent: fails at once
+	cw.Assign(xia, cw.pkg, cw.direct)
+	cw.Work()
+	cw.Mail.Err = nil
+	ctx := browser(t)
+	shots := screenshots(t)
+
+	run(t, ctx, cw.signIn(gina.UserPrincipalName, "/admin/settings/notifications"))
+	wantText(t, ctx, "4 message(s)", "accessDelivered", "Sales tools", "uma@contoso.com", "sent", "failed", "550 5.1.1 mailbox unavailable")
+	shots.take(ctx, "console-notifications")
+	run(t, ctx, chromedp.SetValue(chromedp.CSS(`#state`), access.MsgFailed), load(chromedp.Click(chromedp.Search(`//button[text()="Filter"]`))))
+	wantText(t, ctx, "1 message(s)", "xia@contoso.com")
+	if n := countOf(t, ctx, `button[aria-label^="Retry"]`); n != 1 {
+		t.Fatalf("%d messages can be retried, want the failed one", n)
+	}
+	run(t, ctx, load(chromedp.Click(chromedp.CSS(`button[aria-label="Retry accessDelivered to xia@contoso.com"]`))))
+	wantText(t, ctx, "The message is queued to be sent again.", "No message in this state")
+	cw.Work()
+	if got := cw.Mail.Of(access.MailAccessDelivered); len(got) != 4 || got[3] != "xia@contoso.com" {
+		t.Errorf("after the retry, accessDelivered went to %v", got)
+	}
+	run(t, ctx, load(chromedp.Navigate(cw.srv.URL+"/admin/settings/notifications?state=sent")))
+	wantText(t, ctx, "4 message(s)", "xia@contoso.com")
+}
+
+// TestConsoleSettingsCatalogOwner checks what a catalog owner gets from the Settings pages:
+// the lifecycle without a form, the tenant roles without Grant or Remove, no Audit log or
+// Notifications tab, and those pages and a forged save refused in ADM-2's words.
+// // ADM-2 RPT-2 NOT-1
+func TestConsoleSettingsCatalogOwner(t *testing.T) {
+	cw := newConsoleWorld(t)
+	tenantAdmin(cw, "gina.admin", access.RoleGlobalAdmin)
+	ctx := browser(t)
+
+	run(t, ctx, cw.signIn(cw.owner.UserPrincipalName, "/admin/access-packages"),
+		load(chromedp.Click(chromedp.Search(`//nav[@aria-label="Administration"]//a[text()="Settings"]`))))
+	wantText(t, ctx, "External user lifecycle", "Block their sign-in, then remove them from the directory", "30",
+		"You are not allowed to change entitlement management settings in the tenant")
+	if n := countOf(t, ctx, `main form[method=post]`); n != 0 {
+		t.Errorf("a catalog owner is offered %d forms on the Settings tab", n)
+	}
+	if n := countOf(t, ctx, `a[href="/admin/settings/audit"], a[href="/admin/settings/notifications"]`); n != 0 {
+		t.Errorf("a catalog owner is offered %d tabs they may not open", n)
+	}
+	status, err := chromedp.Run(ctx, chromedp.Evaluate[string](`fetch("/admin/settings", {method: "POST", body: new URLSearchParams({action: "none"})})
+		.then(r => r.text().then(b => r.status + " " + b))`, chromedp.EvalAwaitPromise))
+	cw.Must(err)
+	if !strings.HasPrefix(status, "403 ") || !strings.Contains(status, "You are not allowed to change entitlement management settings") {
+		t.Errorf("a catalog owner's save of the settings is answered %.200s", status)
+	}
+
+	run(t, ctx, load(chromedp.Click(chromedp.Search(`//a[text()="Roles"]`))))
+	wantText(t, ctx, "Tenant-wide roles", "You are not allowed to grant or remove tenant-wide administrative roles")
+	if n := countOf(t, ctx, `main form[method=post]`); n != 0 {
+		t.Errorf("a catalog owner is offered %d forms on the Roles tab", n)
+	}
+
+	run(t, ctx, load(chromedp.Navigate(cw.srv.URL+"/admin/settings/audit")))
+	wantText(t, ctx, "You are not allowed to read the audit log in the tenant", "Global Administrator")
+	run(t, ctx, load(chromedp.Navigate(cw.srv.URL+"/admin/settings/notifications")))
+	wantText(t, ctx, "You are not allowed to read assignments and requests in the tenant")
+	code, err := chromedp.Run(ctx, chromedp.Evaluate[int](`fetch("/admin/settings/audit.csv").then(r => r.status)`, chromedp.EvalAwaitPromise))
+	if err != nil || code != 403 {
+		t.Errorf("a catalog owner's download of the audit log is answered %d (%v), want 403", code, err)
+	}
+}
