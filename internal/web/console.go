@@ -50,6 +50,7 @@ func (p *Portal) consoleRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /admin/requests/{id}", admin(p.adminRequest))
 	mux.HandleFunc("POST /admin/requests/{id}/reprocess", admin(p.adminReprocessRequest))
 	mux.HandleFunc("POST /admin/requests/{id}/cancel", admin(p.adminCancelRequest))
+	p.directoryRoutes(mux, admin)
 }
 
 // administers reports whether the console has anything for who: they read access

@@ -1,0 +1,146 @@
+package web_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/bestowhq/bestow/internal/access"
+)
+
+// tenantAdmin creates a user holding a tenant-wide role.
+func tenantAdmin(cw consoleWorld, name, role string) access.User {
+	cw.T.Helper()
+	u, _ := cw.User(name)
+	_, err := cw.Svc.CreateRoleAssignment(cw.Ctx, access.SystemActor, access.RoleAssignment{PrincipalID: u.ID, RoleDefinitionID: role, AppScopeID: "/"})
+	cw.Must(err)
+	return u
+}
+
+// countOf counts the elements of the page that match a CSS selector.
+func countOf(t *testing.T, ctx context.Context, sel string) int {
+	t.Helper()
+	n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll(`+"`"+sel+"`"+`).length`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// clickText clicks the button or link with exactly that text and waits for the page it
+// leads to.
+func clickText(text string) chromedp.Action[chromedp.Void] {
+	return load(chromedp.Click(chromedp.Search(`//main//*[self::button or self::a][normalize-space()="` + text + `"]`)))
+}
+
+// TestConsoleDirectoryUsers walks the Directory's user pages as a Global Administrator:
+// the list with its search, a user blocked from signing in (the portal refuses them) and
+// unblocked, a manager refused then set, a sponsor added, the user deleted and restored
+// with their manager (ASG-4); then a Catalog reader reads the pages without any control,
+// and the groups, applications and sites lists. // ASG-4 REQ-2
+func TestConsoleDirectoryUsers(t *testing.T) {
+	cw := newConsoleWorld(t)
+	admin := tenantAdmin(cw, "ada.admin", access.RoleGlobalAdmin)
+	boss, _ := cw.User("boris.boss")
+	ann := cw.ann
+	ctx := browser(t)
+	shots := screenshots(t)
+
+	run(t, ctx, cw.signIn(admin.UserPrincipalName, "/admin/access-packages"))
+	run(t, ctx, load(chromedp.Click(chromedp.Search(`//header//a[text()="Directory"]`))))
+	wantText(t, ctx, "Users", "Connected organizations", "Connectors", "ann@contoso.com", "uma@contoso.com", "Deleted users (0)")
+	shots.take(ctx, "console-directory-users")
+	run(t, ctx, chromedp.SetValue(chromedp.CSS(`#search`), "an"), load(chromedp.Click(chromedp.Search(`//button[text()="Search"]`))))
+	if got := text(ctx, t); !strings.Contains(got, "ann@contoso.com") || strings.Contains(got, "uma@contoso.com") {
+		t.Errorf("searching for 'an' shows:\n%s", got)
+	}
+
+	// Blocked: the portal refuses the sign-in; unblocked, it lets them in.
+	run(t, ctx, clickText("ann"))
+	wantText(t, ctx, "ann@contoso.com", "Allowed", "No manager.", "No sponsor.")
+	shots.take(ctx, "console-directory-user")
+	run(t, ctx, clickText("Block sign-in"))
+	wantText(t, ctx, "ann is blocked from signing in.", "Sign-in blocked")
+	if u, err := cw.Svc.GetUser(cw.Ctx, access.SystemActor, ann.ID); err != nil || u.AccountEnabled {
+		t.Fatalf("after Block sign-in ann is %+v (%v)", u, err)
+	}
+	run(t, ctx, cw.signOut(), cw.signIn(ann.UserPrincipalName, "/portal/access-packages"))
+	wantText(t, ctx, "Sign-in refused", "blocked from signing in")
+	run(t, ctx, cw.signIn(admin.UserPrincipalName, "/admin/directory/users/"+ann.ID), clickText("Unblock sign-in"))
+	wantText(t, ctx, "ann can sign in again.", "Allowed")
+	run(t, ctx, cw.signOut(), cw.signIn(ann.UserPrincipalName, "/portal/access-packages"))
+	wantText(t, ctx, "Sales tools")
+	run(t, ctx, cw.signOut(), cw.signIn(admin.UserPrincipalName, "/admin/directory/users/"+ann.ID))
+
+	// Manager: an unknown one is refused in the Service's words, what was typed kept.
+	run(t, ctx, chromedp.SetValue(chromedp.CSS(`#manager-upn`), "nobody@contoso.com"), clickText("Set manager"))
+	wantText(t, ctx, "nobody@contoso.com", "does not exist")
+	if v, _ := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(`#manager-upn`))); v != "nobody@contoso.com" {
+		t.Errorf("after the refusal the manager field holds %q", v)
+	}
+	run(t, ctx, chromedp.SetValue(chromedp.CSS(`#manager-upn`), boss.UserPrincipalName), clickText("Set manager"))
+	wantText(t, ctx, "The manager was set.")
+	if m, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#manager`))); !strings.Contains(m, "boris.boss") {
+		t.Errorf("the manager shown is %q", m)
+	}
+	run(t, ctx, chromedp.SetValue(chromedp.CSS(`#sponsor`), boss.UserPrincipalName), clickText("Add sponsor"))
+	wantText(t, ctx, "The sponsor was added.", "boris.boss")
+	if sp, err := cw.Svc.Sponsors(cw.Ctx, access.SystemActor, ann.ID); err != nil || len(sp) != 1 || sp[0].ID != boss.ID {
+		t.Errorf("ann's sponsors are %v (%v), want boris", sp, err)
+	}
+
+	// Deleted, then restored from the deleted users with what she had.
+	run(t, ctx, clickText("Delete user"))
+	wantText(t, ctx, "The user was deleted.", "Deleted", "Restorable until", "Restore user")
+	shots.take(ctx, "console-directory-user-deleted")
+	run(t, ctx, load(chromedp.Navigate(cw.srv.URL+"/admin/directory/users")))
+	wantText(t, ctx, "Deleted users (1)")
+	if strings.Contains(text(ctx, t), "ann@contoso.com") {
+		t.Error("the deleted user is still among the users")
+	}
+	run(t, ctx, clickText("Deleted users (1)"))
+	wantText(t, ctx, "ann@contoso.com", "Restorable until")
+	shots.take(ctx, "console-directory-deleted-users")
+	run(t, ctx, load(chromedp.Click(chromedp.CSS(`button[aria-label="Restore ann"]`))))
+	wantText(t, ctx, "ann was restored", "boris.boss")
+	if m, err := cw.Svc.Manager(cw.Ctx, access.SystemActor, ann.ID); err != nil || m.ID != boss.ID {
+		t.Errorf("after the restore ann's manager is %v (%v), want boris", m.DisplayName, err)
+	}
+	run(t, ctx, load(chromedp.Click(chromedp.CSS(`button[aria-label="Remove sponsor boris.boss"]`))))
+	wantText(t, ctx, "The sponsor was removed.", "No sponsor.")
+
+	// Groups, with their members; applications and sites with their roles.
+	_, err := cw.Svc.CreateServicePrincipal(cw.Ctx, access.SystemActor, access.ServicePrincipal{DisplayName: "Expenses", AppID: "11111111-2222-3333-4444-555555555555",
+		AppRoles: []access.AppRole{{DisplayName: "Approver", Value: "expenses.approve", IsEnabled: true}}})
+	cw.Must(err)
+	cw.Site("Marketing")
+	run(t, ctx, load(chromedp.Navigate(cw.srv.URL+"/admin/directory/groups")))
+	wantText(t, ctx, "Sales team", "Security")
+	shots.take(ctx, "console-directory-groups")
+	run(t, ctx, clickText("Sales team"))
+	wantText(t, ctx, "Members (3)", "uma", "vic", "wen", "Owners (0)")
+	shots.take(ctx, "console-directory-group")
+	run(t, ctx, clickText("Applications"))
+	wantText(t, ctx, "Expenses", "Approver", "expenses.approve")
+	shots.take(ctx, "console-directory-applications")
+	run(t, ctx, clickText("Sites"))
+	wantText(t, ctx, "Marketing", "https://sites.example/sites/Marketing", "Owners", "Visitors", "Members")
+	shots.take(ctx, "console-directory-sites")
+	run(t, ctx, cw.signOut())
+
+	// A Catalog reader reads the directory, without a control and without the deleted
+	// users or the connectors.
+	run(t, ctx, cw.signIn(cw.reader.UserPrincipalName, "/admin/directory/users/"+ann.ID))
+	wantText(t, ctx, "ann@contoso.com", "boris.boss")
+	if n := countOf(t, ctx, `main form[method=post]`); n != 0 {
+		t.Errorf("a catalog reader is offered %d forms on a user's page", n)
+	}
+	run(t, ctx, load(chromedp.Navigate(cw.srv.URL+"/admin/directory/users")))
+	if n := countOf(t, ctx, `a[href="/admin/directory/deleted-users"], a[href="/admin/directory/connectors"]`); n != 0 {
+		t.Errorf("a catalog reader is offered %d links to the deleted users or the connectors", n)
+	}
+	run(t, ctx, load(chromedp.Navigate(cw.srv.URL+"/admin/directory/deleted-users")))
+	wantText(t, ctx, "You are not allowed to read deleted users")
+}
