@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -143,4 +144,69 @@ func TestConsoleDirectoryUsers(t *testing.T) {
 	}
 	run(t, ctx, load(chromedp.Navigate(cw.srv.URL+"/admin/directory/deleted-users")))
 	wantText(t, ctx, "You are not allowed to read deleted users")
+}
+
+// TestConsoleDirectoryConnectedOrgs creates a connected organization with a domain,
+// gives it an internal and an external sponsor, changes its state to proposed, adds and
+// removes a domain, and deletes it; a Catalog reader sees it without controls. // EXT-1
+func TestConsoleDirectoryConnectedOrgs(t *testing.T) {
+	cw := newConsoleWorld(t)
+	admin := tenantAdmin(cw, "ada.admin", access.RoleUserAdmin)
+	boss, _ := cw.User("boris.boss")
+	guest, _ := cw.User("gus", func(u *access.User) {
+		u.UserType = access.UserTypeGuest
+		u.UserPrincipalName = "gus_fabrikam.example#EXT#@contoso.com"
+		u.Mail = "gus@fabrikam.example"
+	})
+	ctx := browser(t)
+	shots := screenshots(t)
+
+	run(t, ctx, cw.signIn(admin.UserPrincipalName, "/admin/directory/connected-organizations"))
+	wantText(t, ctx, "There is no connected organization.")
+	if n := countOf(t, ctx, `a[href="/admin/directory/connectors"]`); n != 0 {
+		t.Error("a User Administrator, who may not manage connectors, is offered their tab")
+	}
+	run(t, ctx, chromedp.SetValue(chromedp.CSS(`#displayName`), "Fabrikam"), chromedp.SetValue(chromedp.CSS(`#domain`), "Fabrikam.example"),
+		clickText("Create"))
+	wantText(t, ctx, "Connected organization 'Fabrikam' was created.", "fabrikam.example", "configured")
+	orgs, err := cw.Svc.ListConnectedOrganizations(cw.Ctx, access.SystemActor)
+	cw.Must(err)
+	if len(orgs) != 1 || !orgs[0].Matches("fabrikam.example") || orgs[0].State != access.OrgConfigured {
+		t.Fatalf("the organizations are %+v", orgs)
+	}
+	org := orgs[0]
+
+	run(t, ctx, chromedp.SetValue(chromedp.CSS(`#internal-sponsor`), boss.UserPrincipalName), clickText("Add internal sponsor"))
+	wantText(t, ctx, "The sponsor was added.", "boris.boss")
+	run(t, ctx, chromedp.SetValue(chromedp.CSS(`#external-sponsor`), guest.UserPrincipalName), clickText("Add external sponsor"))
+	wantText(t, ctx, "The sponsor was added.", "gus")
+	run(t, ctx, chromedp.SetValue(chromedp.CSS(`#external-sponsor`), guest.UserPrincipalName), clickText("Add external sponsor"))
+	wantText(t, ctx, "is already a sponsor of connected organization 'Fabrikam'")
+	run(t, ctx, chromedp.SetValue(chromedp.CSS(`#state`), access.OrgProposed), clickText("Save"))
+	wantText(t, ctx, "Saved.", "proposed")
+	run(t, ctx, chromedp.SetValue(chromedp.CSS(`#domain`), "fabrikam.test"), clickText("Add domain"))
+	wantText(t, ctx, "The domain was added.", "fabrikam.test")
+	shots.take(ctx, "console-directory-org")
+	run(t, ctx, load(chromedp.Click(chromedp.CSS(`button[aria-label="Remove fabrikam.test"]`))))
+	wantText(t, ctx, "The domain was removed.")
+	o, err := cw.Svc.GetConnectedOrganization(cw.Ctx, access.SystemActor, org.ID)
+	cw.Must(err)
+	if o.State != access.OrgProposed || len(o.IdentitySources) != 1 || !slices.Equal(o.InternalSponsorIDs, []string{boss.ID}) || !slices.Equal(o.ExternalSponsorIDs, []string{guest.ID}) {
+		t.Errorf("the organization is %+v", o)
+	}
+	run(t, ctx, load(chromedp.Click(chromedp.CSS(`button[aria-label="Remove internal sponsor boris.boss"]`))))
+	wantText(t, ctx, "The sponsor was removed.")
+	run(t, ctx, clickText("Connected organizations"))
+	wantText(t, ctx, "Fabrikam", "fabrikam.example", "proposed")
+	shots.take(ctx, "console-directory-orgs")
+	run(t, ctx, cw.signOut())
+
+	run(t, ctx, cw.signIn(cw.reader.UserPrincipalName, "/admin/directory/connected-organizations/"+org.ID))
+	wantText(t, ctx, "Fabrikam", "gus")
+	if n := countOf(t, ctx, `main form[method=post]`); n != 0 {
+		t.Errorf("a catalog reader is offered %d forms on a connected organization", n)
+	}
+	run(t, ctx, cw.signOut(), cw.signIn(admin.UserPrincipalName, "/admin/directory/connected-organizations/"+org.ID))
+	run(t, ctx, clickText("Delete connected organization"))
+	wantText(t, ctx, "The connected organization was deleted.", "There is no connected organization.")
 }
