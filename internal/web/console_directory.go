@@ -37,6 +37,7 @@ func (p *Portal) directoryRoutes(mux *http.ServeMux, admin func(http.HandlerFunc
 	mux.HandleFunc("GET /admin/directory/applications", admin(p.adminApplications))
 	mux.HandleFunc("GET /admin/directory/sites", admin(p.adminSites))
 	p.connectedOrgRoutes(mux, admin)
+	p.connectorRoutes(mux, admin)
 }
 
 // dirHead is what every Directory page shows above its content: the section's tabs,

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -9,6 +10,12 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/bestowhq/bestow/internal/access"
+	"github.com/bestowhq/bestow/internal/connector"
+	"github.com/bestowhq/bestow/internal/connector/configured"
+	"github.com/bestowhq/bestow/internal/connector/directory"
+	"github.com/bestowhq/bestow/internal/connector/ldap"
+	"github.com/bestowhq/bestow/internal/connector/ldap/ldaptest"
+	"github.com/bestowhq/bestow/internal/delivery"
 )
 
 // tenantAdmin creates a user holding a tenant-wide role.
@@ -209,4 +216,127 @@ func TestConsoleDirectoryConnectedOrgs(t *testing.T) {
 	run(t, ctx, cw.signOut(), cw.signIn(admin.UserPrincipalName, "/admin/directory/connected-organizations/"+org.ID))
 	run(t, ctx, clickText("Delete connected organization"))
 	wantText(t, ctx, "The connected organization was deleted.", "There is no connected organization.")
+}
+
+// TestConsoleDirectoryConnectors creates an LDAP connector against a real slapd, whose
+// password is never shown back, tests it, finds its groups, then tests it with a wrong
+// password and gets the server's refusal (CON-1, CON-2). A member Bestow delivered is
+// removed in the directory by hand: Reconcile reports the drift, Reconcile and repair puts
+// them back (ASG-6). The connector cannot be deleted while a catalog holds its group.
+// // CON-1 CON-2 ASG-6
+func TestConsoleDirectoryConnectors(t *testing.T) {
+	cw := newConsoleWorld(t)
+	slapd := ldaptest.Start(t)
+	svc := cw.Svc
+	builtin := connector.Registry{}
+	directory.New(svc.Store(), cw.Clock, nil).Register(builtin)
+	set := configured.New(builtin, map[string]configured.Factory{access.ConnectorLDAP: ldap.FromConfig}, svc.Connector)
+	t.Cleanup(set.Close)
+	svc.SetTargets(set)
+	worker := delivery.New(svc, set, delivery.Options{})
+	admin := tenantAdmin(cw, "ada.admin", access.RoleGovernanceAdmin)
+	ctx := browser(t)
+	shots := screenshots(t)
+
+	run(t, ctx, cw.signIn(admin.UserPrincipalName, "/admin/directory/connectors"))
+	wantText(t, ctx, "There is no connector yet.")
+	run(t, ctx,
+		chromedp.SetValue(chromedp.CSS(`#ldap-id`), "corp-ldap"), chromedp.SetValue(chromedp.CSS(`#ldap-displayName`), "Corporate LDAP"),
+		chromedp.SetValue(chromedp.CSS(`#ldap-url`), slapd.URL), chromedp.SetValue(chromedp.CSS(`#ldap-bindDN`), slapd.BindDN),
+		chromedp.SetValue(chromedp.CSS(`#ldap-bindPassword`), slapd.Password), chromedp.SetValue(chromedp.CSS(`#ldap-baseDN`), slapd.BaseDN),
+		load(chromedp.Click(chromedp.Search(`//form[input[@value="ldap"]]//button[text()="Create"]`))))
+	wantText(t, ctx, "Connector 'Corporate LDAP' was created.", slapd.URL, "bindPassword", "write-only")
+	html, err := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS(`html`)))
+	cw.Must(err)
+	if strings.Contains(html, slapd.Password) {
+		t.Error("the connector's page shows its bind password")
+	}
+	run(t, ctx, clickText("Test connection"))
+	wantText(t, ctx, "Test passed")
+	run(t, ctx, chromedp.SetValue(chromedp.CSS(`#search`), "fin"), load(chromedp.Click(chromedp.Search(`//button[text()="Search"]`))))
+	wantText(t, ctx, "finance", ldaptest.GroupDN("finance"), "Member")
+	shots.take(ctx, "console-directory-connector")
+
+	// A wrong password: the test says what the server answered; the right one again.
+	run(t, ctx, chromedp.SetValue(chromedp.CSS(`#bindPassword`), "wrong"), clickText("Save"))
+	wantText(t, ctx, "Saved.")
+	run(t, ctx, clickText("Test connection"))
+	wantText(t, ctx, "Test failed", "refused the bind of "+slapd.BindDN, "check bindDN and bindPassword")
+	shots.take(ctx, "console-directory-connector-test-failed")
+	run(t, ctx, chromedp.SetValue(chromedp.CSS(`#bindPassword`), slapd.Password), clickText("Save"), clickText("Test connection"))
+	wantText(t, ctx, "Test passed")
+
+	// dave and carol get the finance group through a package; bob, who is no Bestow user,
+	// was in it before.
+	dn := ldaptest.GroupDN("finance")
+	finance := cw.Package("Finance tools")
+	cw.AddRole(finance, "corp-ldap", dn, "Member")
+	direct := cw.Policy(finance, "Direct", func(p *access.Policy) {
+		p.AllowedTargetScope, p.RequestorSettings = access.ScopeNotSpecified, access.RequestorSettings{}
+	})
+	for _, name := range []string{"dave", "carol"} {
+		u, _ := cw.User(name, func(u *access.User) { u.Mail = name + "@bestow.test" })
+		cw.Assign(u, finance, direct)
+	}
+	cw.Must(worker.RunOnce(cw.Ctx))
+	for _, uid := range []string{"dave", "carol"} {
+		if !slices.Contains(slapd.Members(dn), ldaptest.UserDN(uid)) {
+			t.Fatalf("%s is not in the LDAP group: %v", uid, slapd.Members(dn))
+		}
+	}
+	takeOut := func(uid string) {
+		t.Helper()
+		modify := exec.Command("ldapmodify", "-x", "-H", slapd.URL, "-D", slapd.BindDN, "-w", slapd.Password)
+		modify.Stdin = strings.NewReader("dn: " + dn + "\nchangetype: modify\ndelete: member\nmember: " + ldaptest.UserDN(uid) + "\n")
+		if out, err := modify.CombinedOutput(); err != nil {
+			t.Fatalf("ldapmodify: %v\n%s", err, out)
+		}
+	}
+	repaired := func(user string) string {
+		t.Helper()
+		got, err := chromedp.Run(ctx, chromedp.Text(chromedp.Search(`//table[@id="drift"]//tr[td[contains(., "`+user+`")]]/td[last()]`)))
+		cw.Must(err)
+		return got
+	}
+
+	// dave taken out by hand: Reconcile reports him missing and bob unexpected, and
+	// changes nothing in the directory.
+	takeOut("dave")
+	run(t, ctx, clickText("Reconcile"))
+	wantText(t, ctx, "2 difference(s)", "finance", "dave@contoso.com", "missing", "bob@bestow.test", "unexpected")
+	if got := repaired("dave@contoso.com"); got != "No" {
+		t.Errorf("a report says dave's drift is repaired: %q", got)
+	}
+	cw.Must(worker.RunOnce(cw.Ctx))
+	if slices.Contains(slapd.Members(dn), ldaptest.UserDN("dave")) {
+		t.Error("a reconcile without repair put dave back")
+	}
+	shots.take(ctx, "console-directory-drift")
+
+	// carol taken out: Reconcile and repair grants her the group again; bob, whom Bestow
+	// never had, is reported and left alone.
+	takeOut("carol")
+	run(t, ctx, clickText("Reconcile and repair"))
+	wantText(t, ctx, "carol@contoso.com", "missing", "bob@bestow.test")
+	if got := repaired("carol@contoso.com"); got != "Yes" {
+		t.Errorf("after Reconcile and repair carol's row says repaired %q", got)
+	}
+	if got := repaired("bob@bestow.test"); got != "No" {
+		t.Errorf("bob, unknown to Bestow, is said to be removed: %q", got)
+	}
+	cw.Must(worker.RunOnce(cw.Ctx))
+	if m := slapd.Members(dn); !slices.Contains(m, ldaptest.UserDN("carol")) || !slices.Contains(m, ldaptest.UserDN("bob")) {
+		t.Errorf("after the repair the group's members are %v, want carol back and bob kept", m)
+	}
+
+	run(t, ctx, clickText("Delete connector"))
+	wantText(t, ctx, "cannot be deleted while catalogs hold its resources", "'finance' in catalog 'Sales'")
+	run(t, ctx, clickText("Connectors"))
+	wantText(t, ctx, "corp-ldap", "Corporate LDAP", "ldap")
+	shots.take(ctx, "console-directory-connectors")
+	run(t, ctx, cw.signOut())
+
+	// Only Global and Identity Governance administrators reach connectors (CON-1).
+	run(t, ctx, cw.signIn(cw.owner.UserPrincipalName, "/admin/directory/connectors"))
+	wantText(t, ctx, "You are not allowed to create, change, test or delete connectors", "Identity Governance Administrator")
 }
