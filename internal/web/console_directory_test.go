@@ -15,6 +15,7 @@ import (
 	"github.com/bestowhq/bestow/internal/connector/directory"
 	"github.com/bestowhq/bestow/internal/connector/ldap"
 	"github.com/bestowhq/bestow/internal/connector/ldap/ldaptest"
+	"github.com/bestowhq/bestow/internal/connector/scim"
 	"github.com/bestowhq/bestow/internal/delivery"
 )
 
@@ -230,7 +231,7 @@ func TestConsoleDirectoryConnectors(t *testing.T) {
 	svc := cw.Svc
 	builtin := connector.Registry{}
 	directory.New(svc.Store(), cw.Clock, nil).Register(builtin)
-	set := configured.New(builtin, map[string]configured.Factory{access.ConnectorLDAP: ldap.FromConfig}, svc.Connector)
+	set := configured.New(builtin, map[string]configured.Factory{access.ConnectorLDAP: ldap.FromConfig, access.ConnectorSCIM: scim.FromConfig}, svc.Connector)
 	t.Cleanup(set.Close)
 	svc.SetTargets(set)
 	worker := delivery.New(svc, set, delivery.Options{})
@@ -240,6 +241,15 @@ func TestConsoleDirectoryConnectors(t *testing.T) {
 
 	run(t, ctx, cw.signIn(admin.UserPrincipalName, "/admin/directory/connectors"))
 	wantText(t, ctx, "There is no connector yet.")
+	// A SCIM connector without its token is refused in the connector type's words, what
+	// was typed kept.
+	run(t, ctx, chromedp.SetValue(chromedp.CSS(`#scim-id`), "corp-scim"), chromedp.SetValue(chromedp.CSS(`#scim-displayName`), "Corporate SCIM"),
+		chromedp.SetValue(chromedp.CSS(`#scim-url`), "https://idp.example/scim/v2"),
+		load(chromedp.Click(chromedp.Search(`//form[input[@value="scim"]]//button[text()="Create"]`))))
+	wantText(t, ctx, "no bearer token", "There is no connector yet.")
+	if v, _ := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(`#scim-url`))); v != "https://idp.example/scim/v2" {
+		t.Errorf("after the refusal the SCIM url field holds %q", v)
+	}
 	run(t, ctx,
 		chromedp.SetValue(chromedp.CSS(`#ldap-id`), "corp-ldap"), chromedp.SetValue(chromedp.CSS(`#ldap-displayName`), "Corporate LDAP"),
 		chromedp.SetValue(chromedp.CSS(`#ldap-url`), slapd.URL), chromedp.SetValue(chromedp.CSS(`#ldap-bindDN`), slapd.BindDN),
