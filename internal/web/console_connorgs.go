@@ -217,12 +217,24 @@ func (p *Portal) adminRemoveDomain(w http.ResponseWriter, r *http.Request) {
 	p.settle(w, r, err, orgBack(r), "The domain was removed.", p.refusedOrg(w, r, nil))
 }
 
-// orgSponsorKind reads {kind}: internal or external.
-func orgSponsorKind(r *http.Request) bool { return r.PathValue("kind") == "external" }
+// sponsorKinds are the {kind} of the sponsor routes: internal or external.
+var sponsorKinds = map[string]bool{"internal": false, "external": true}
+
+// orgSponsorKind reads {kind}: whether the sponsors are the external ones, and whether
+// the kind is one of the two.
+func orgSponsorKind(r *http.Request) (external, ok bool) {
+	external, ok = sponsorKinds[r.PathValue("kind")]
+	return external, ok
+}
 
 // adminAddOrgSponsor adds an internal or external sponsor (EXT-1), by userPrincipalName
 // or id.
 func (p *Portal) adminAddOrgSponsor(w http.ResponseWriter, r *http.Request) {
+	external, ok := orgSponsorKind(r)
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
 	field := r.PathValue("kind") + "Sponsor"
 	typed := map[string]string{field: strings.TrimSpace(r.PostFormValue("sponsor"))}
 	if typed[field] == "" {
@@ -231,13 +243,18 @@ func (p *Portal) adminAddOrgSponsor(w http.ResponseWriter, r *http.Request) {
 	}
 	id, err := p.sponsorID(r, typed[field])
 	if err == nil {
-		err = p.svc.ChangeOrgSponsor(r.Context(), actorOf(r), r.PathValue("id"), orgSponsorKind(r), true, id)
+		err = p.svc.ChangeOrgSponsor(r.Context(), actorOf(r), r.PathValue("id"), external, true, id)
 	}
 	p.settle(w, r, err, orgBack(r), "The sponsor was added.", p.refusedOrg(w, r, typed))
 }
 
 // adminRemoveOrgSponsor removes an internal or external sponsor.
 func (p *Portal) adminRemoveOrgSponsor(w http.ResponseWriter, r *http.Request) {
-	err := p.svc.ChangeOrgSponsor(r.Context(), actorOf(r), r.PathValue("id"), orgSponsorKind(r), false, r.PathValue("sponsor"))
+	external, ok := orgSponsorKind(r)
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	err := p.svc.ChangeOrgSponsor(r.Context(), actorOf(r), r.PathValue("id"), external, false, r.PathValue("sponsor"))
 	p.settle(w, r, err, orgBack(r), "The sponsor was removed.", p.refusedOrg(w, r, nil))
 }
