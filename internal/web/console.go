@@ -53,6 +53,7 @@ func (p *Portal) consoleRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /admin/requests/{id}/reprocess", admin(p.adminReprocessRequest))
 	mux.HandleFunc("POST /admin/requests/{id}/cancel", admin(p.adminCancelRequest))
 	p.settingsRoutes(mux, admin)
+	p.directoryRoutes(mux, admin)
 }
 
 // administers reports whether the console has anything for who: they read access

@@ -380,3 +380,23 @@ func TestConsoleOverview(t *testing.T) {
 	run(t, ctx, cw.signOut(), cw.signIn(cw.reader.UserPrincipalName, "/admin/"))
 	wantText(t, ctx, "Access packages", "Sales tools")
 }
+
+// tenantAdmin makes a user the console world's only Global Administrator.
+func tenantAdmin(cw consoleWorld, name string, role string) access.User {
+	cw.T.Helper()
+	u, _ := cw.User(name)
+	_, err := cw.Svc.CreateRoleAssignment(cw.Ctx, access.SystemActor, access.RoleAssignment{PrincipalID: u.ID, RoleDefinitionID: role,
+		DirectoryScopeID: "/", AppScopeID: "/"})
+	cw.Must(err)
+	return u
+}
+
+// countOf counts the elements of the page that match a CSS selector.
+func countOf(t *testing.T, ctx context.Context, sel string) int {
+	t.Helper()
+	n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll(`+"`"+sel+"`"+`).length`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}

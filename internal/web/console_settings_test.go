@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"encoding/csv"
 	"fmt"
 	"strings"
@@ -12,26 +11,6 @@ import (
 
 	"github.com/bestowhq/bestow/internal/access"
 )
-
-// tenantAdmin makes a user the console world's only Global Administrator.
-func tenantAdmin(cw consoleWorld, name string, role string) access.User {
-	cw.T.Helper()
-	u, _ := cw.User(name)
-	_, err := cw.Svc.CreateRoleAssignment(cw.Ctx, access.SystemActor, access.RoleAssignment{PrincipalID: u.ID, RoleDefinitionID: role,
-		DirectoryScopeID: "/", AppScopeID: "/"})
-	cw.Must(err)
-	return u
-}
-
-// countOf counts the elements of the page that match a CSS selector.
-func countOf(t *testing.T, ctx context.Context, sel string) int {
-	t.Helper()
-	n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll(`+"`"+sel+"`"+`).length`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
-}
 
 // TestConsoleSettingsLifecycle changes the external user lifecycle from the Settings tab
 // and sees it saved; a negative number of days is refused in the Service's words, the form
