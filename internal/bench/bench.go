@@ -196,7 +196,62 @@ func Run(ctx context.Context, svc *access.Service, size Size, progress io.Writer
 	if err := measure("users $top=50 (no filter)", func() string { return "/v1.0/users?$top=50" }); err != nil {
 		return res, err
 	}
-	return res, portalPages(ctx, svc, userIDs, pkgIDs, measureOn, rng)
+	if err := portalPages(ctx, svc, userIDs, pkgIDs, measureOn, rng); err != nil {
+		return res, err
+	}
+	return res, consolePages(ctx, svc, userIDs, pkgIDs, catIDs, measureOn, rng)
+}
+
+// consolePages measures the administration console's pages as the tenant's Global
+// Administrator (who reads everything, the most a page shows). The figures include
+// rendering and the loopback round trip.
+func consolePages(ctx context.Context, svc *access.Service, userIDs, pkgIDs, catIDs []string,
+	measureOn func(string, func(context.Context, string) (int, error), string, func() string) error, rng *rand.Rand) error {
+	portal := web.New(svc, web.Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	srv := httptest.NewServer(portal.Handler())
+	defer srv.Close()
+	secret, _, err := svc.StartSession(ctx, access.Identity{Value: "bench.admin@bestow.example", Via: "bench"}, access.DefaultSessionPolicy)
+	if err != nil {
+		return err
+	}
+	pkg := func() string { return "/admin/access-packages/" + pkgIDs[rng.IntN(len(pkgIDs))] }
+	cat := func() string { return "/admin/catalogs/" + catIDs[rng.IntN(len(catIDs))] }
+	user, err := svc.GetUser(ctx, access.SystemActor, userIDs[1])
+	if err != nil {
+		return err
+	}
+	for _, page := range []struct {
+		name string
+		path func() string
+	}{
+		{"console: overview", func() string { return "/admin/" }},
+		{"console: access packages", func() string { return "/admin/access-packages" }},
+		{"console: access packages ?search=", func() string { return fmt.Sprintf("/admin/access-packages?search=Package+%d", 1+rng.IntN(9)) }},
+		{"console: a package", pkg},
+		{"console: a package's resource roles", func() string { return pkg() + "/roles" }},
+		{"console: a package's policies", func() string { return pkg() + "/policies" }},
+		{"console: a package's assignments", func() string { return pkg() + "/assignments" }},
+		{"console: a package's requests", func() string { return pkg() + "/requests" }},
+		{"console: new access package", func() string { return "/admin/access-packages/new" }},
+		{"console: catalogs", func() string { return "/admin/catalogs" }},
+		{"console: a catalog", cat},
+		{"console: a catalog's resources", func() string { return cat() + "/resources" }},
+		{"console: a catalog's roles", func() string { return cat() + "/roles" }},
+		{"console: directory users", func() string { return "/admin/directory/users" }},
+		{"console: report of a package", func() string { return "/admin/reports?ask=package&package=" + pkgIDs[rng.IntN(len(pkgIDs))] }},
+		{"console: report of a user", func() string { return "/admin/reports?ask=user&user=" + url.QueryEscape(user.UserPrincipalName) }},
+		{"console: troubleshooter, a request", func() string {
+			return "/admin/troubleshoot?ask=request&user=" + url.QueryEscape(user.UserPrincipalName) + "&package=" + pkgIDs[rng.IntN(len(pkgIDs))]
+		}},
+		{"console: audit log", func() string { return "/admin/settings/audit" }},
+		{"console: tenant roles", func() string { return "/admin/settings/roles" }},
+	} {
+		fetch := func(ctx context.Context, u string) (int, error) { return getPage(ctx, u, secret) }
+		if err := measureOn(srv.URL, fetch, page.name, page.path); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // portalPages measures the My Access pages as a member who may request every package of

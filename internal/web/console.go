@@ -57,9 +57,9 @@ func (p *Portal) consoleRoutes(mux *http.ServeMux) {
 }
 
 // administers reports whether the console has anything for who: they read access
-// packages somewhere, or may create a catalog.
+// packages somewhere, may create a catalog, or manage connected organizations.
 func administers(who access.Actor) bool {
-	return who.MayAnywhere(access.ActReadPackage) || who.MayAnywhere(access.ActCreateCatalog)
+	return who.MayAnywhere(access.ActReadPackage) || who.MayAnywhere(access.ActCreateCatalog) || who.MayAnywhere(access.ActManageConnOrgs)
 }
 
 // administrator lets through only people the console has something for; others get the

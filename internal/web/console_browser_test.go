@@ -341,10 +341,12 @@ func TestConsoleReports(t *testing.T) {
 	wantText(t, ctx, "Sales team", "Member", "Sales tools", "policy Direct assignment", "adminAdd", "delivered")
 	shots.take(ctx, "console-report-user")
 
-	run(t, ctx, chromedp.SetValue(chromedp.CSS(`#p-package`), cw.pkg.ID), load(chromedp.Click(chromedp.CSS(`section[aria-labelledby=h-rp] button`))))
+	run(t, ctx, load(chromedp.Navigate(cw.srv.URL+"/admin/access-packages/"+cw.pkg.ID)),
+		load(chromedp.Click(chromedp.Search(`//a[text()="Who can request it and who has it"]`))))
 	wantText(t, ctx, "Who can request it", "Members, with approval: All members of the directory", "Who has it (3)", "uma", "vic", "wen")
 
-	run(t, ctx, load(chromedp.Click(chromedp.CSS(`section[aria-labelledby=h-rr] button`))))
+	run(t, ctx, load(chromedp.Navigate(cw.srv.URL+"/admin/catalogs/"+cw.pkg.CatalogID+"/resources")),
+		load(chromedp.Click(chromedp.CSS(`a[aria-label="Who holds the roles of Sales team"]`))))
 	wantText(t, ctx, "Sales team", "Member (3)", "Sales tools")
 }
 

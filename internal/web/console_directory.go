@@ -113,26 +113,42 @@ func search[T any](list []T, q string, names func(T) []string) []T {
 
 func userNames(u access.User) []string { return []string{u.DisplayName, u.UserPrincipalName} }
 
-// adminUsers lists the live users with a search over display names and
-// userPrincipalNames (those that start with it first), a page at a time, and a link to
-// the deleted users for who may read them.
+// adminUsers lists the live users a page at a time, read as a window of the directory,
+// or those whose userPrincipalName starts with the search (read through its index), and
+// links to the deleted users for who may read them.
 func (p *Portal) adminUsers(w http.ResponseWriter, r *http.Request) {
 	who := actorOf(r)
 	ctx := r.Context()
-	list, err := p.svc.ListUsers(ctx, who, false)
-	if err != nil {
-		p.fail(w, r, who, err)
-		return
-	}
 	q := strings.TrimSpace(r.URL.Query().Get("search"))
-	list = search(list, q, userNames)
-	pg := pageOf(r, len(list))
+	var shown []access.User
+	var pg listPage
+	if q == "" {
+		_, total, err := p.svc.ListUsersWindow(ctx, who, access.Window{Limit: 1})
+		if err != nil {
+			p.fail(w, r, who, err)
+			return
+		}
+		pg = pageOf(r, total)
+		if shown, _, err = p.svc.ListUsersWindow(ctx, who, access.Window{Limit: pg.To - pg.From, Offset: pg.From}); err != nil {
+			p.fail(w, r, who, err)
+			return
+		}
+	} else {
+		found, err := p.svc.ListUsers(ctx, who, false, access.ByPrefix(access.KeyUPN, q))
+		if err != nil {
+			p.fail(w, r, who, err)
+			return
+		}
+		list := search(found, q, userNames)
+		pg = pageOf(r, len(list))
+		shown = list[pg.From:pg.To]
+	}
 	deleted := -1 // the deleted users are not for this viewer
 	if gone, err := p.svc.ListUsers(ctx, who, true); err == nil {
 		deleted = len(gone)
 	}
 	p.render(w, r, http.StatusOK, "admin_dir_users", page{Title: "Users", Nav: "admin-directory", Who: who,
-		Data: map[string]any{"Head": directoryHead(who, "users"), "Users": list[pg.From:pg.To], "Search": q, "Page": pg, "Deleted": deleted}})
+		Data: map[string]any{"Head": directoryHead(who, "users"), "Users": shown, "Search": q, "Page": pg, "Deleted": deleted}})
 }
 
 // deletedRow is a deleted user with the time until which it can be restored (ASG-4).

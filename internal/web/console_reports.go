@@ -12,8 +12,6 @@ import (
 type reportsView struct {
 	Ask                     string // "user", "package", "resource" or ""
 	User, Package, Resource string
-	Packages                []access.Package  // the packages the viewer may read, for the package report
-	Resources               []access.Resource // the catalog resources they may read, for the resource report
 	UserAnswer              *access.UserAccess
 	PackageAnswer           *access.PackageAccess
 	ResourceAnswer          *access.ResourceAccess
@@ -32,17 +30,6 @@ func (p *Portal) adminReports(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	v := reportsView{Ask: q.Get("ask"), User: strings.TrimSpace(q.Get("user")), Package: q.Get("package"), Resource: q.Get("resource")}
 	var err error
-	if v.Packages, err = p.svc.ListPackages(ctx, who, ""); err != nil {
-		p.fail(w, r, who, err)
-		return
-	}
-	if cats, err := p.svc.ListCatalogs(ctx, who); err == nil {
-		for _, c := range cats {
-			if list, err := p.svc.ListResources(ctx, who, c.ID); err == nil {
-				v.Resources = append(v.Resources, list...)
-			}
-		}
-	}
 	switch v.Ask {
 	case "user":
 		var rep access.UserAccess
