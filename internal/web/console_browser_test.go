@@ -346,7 +346,7 @@ func TestConsoleReports(t *testing.T) {
 	wantText(t, ctx, "Who can request it", "Members, with approval: All members of the directory", "Who has it (3)", "uma", "vic", "wen")
 
 	run(t, ctx, load(chromedp.Navigate(cw.srv.URL+"/admin/catalogs/"+cw.pkg.CatalogID+"/resources")),
-		load(chromedp.Click(chromedp.CSS(`a[aria-label="Who holds the roles of Sales team"]`))))
+		load(chromedp.Click(chromedp.CSS(`a[aria-label="Who holds it: Sales team"]`))))
 	wantText(t, ctx, "Sales team", "Member (3)", "Sales tools")
 }
 

@@ -251,6 +251,11 @@ func (p *Portal) roleOffers(r *http.Request, who access.Actor, d wizardDraft, se
 	offer := func(o access.ResourceOrigin, in bool) []roleOffer {
 		var out []roleOffer
 		for _, role := range o.Roles {
+			if slices.ContainsFunc(d.Roles, func(x wizardRole) bool {
+				return x.OriginSystem == o.System && x.OriginID == o.ID && x.RoleOriginID == role.OriginID
+			}) {
+				continue // chosen already
+			}
 			doc, _ := json.Marshal(wizardRole{OriginSystem: o.System, OriginID: o.ID, RoleOriginID: role.OriginID,
 				Resource: o.DisplayName, Role: role.DisplayName, InCatalog: in})
 			out = append(out, roleOffer{Label: fmt.Sprintf("%s — %s", o.DisplayName, role.DisplayName), Value: "add-role:" + string(doc)})
