@@ -14,7 +14,8 @@ func TestRunSmall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Queries) != 11 || res.Created["policies"].N != 20 {
+	// 4 API queries, 7 portal pages and 19 console pages.
+	if len(res.Queries) != 30 || res.Created["policies"].N != 20 {
 		t.Fatalf("result: %+v", res)
 	}
 	for _, q := range res.Queries {
