@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 
 	"github.com/bestowhq/bestow/internal/access"
 )
@@ -171,4 +172,17 @@ func (p *Portal) names(r *http.Request, who access.Actor, ids ...string) map[str
 		out[id] = n
 	}
 	return out
+}
+
+// settle ends an action: done, it redirects to back with notice; refused, show shows the
+// page again with the Service's words and status; an unexpected error is a failed page.
+func (p *Portal) settle(w http.ResponseWriter, r *http.Request, err error, back, notice string, show func(status int, msg string)) {
+	switch {
+	case err == nil:
+		http.Redirect(w, r, back+"?notice="+url.QueryEscape(notice), http.StatusSeeOther)
+	case statusOf(err) == http.StatusInternalServerError:
+		p.fail(w, r, actorOf(r), err)
+	default:
+		show(statusOf(err), err.Error())
+	}
 }

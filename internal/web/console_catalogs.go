@@ -95,15 +95,8 @@ func (p *Portal) adminCreateCatalog(w http.ResponseWriter, r *http.Request) {
 		typed.State = access.CatalogUnpublished
 	}
 	c, err := p.svc.CreateCatalog(r.Context(), who, typed)
-	if err != nil {
-		if statusOf(err) == http.StatusInternalServerError {
-			p.fail(w, r, who, err)
-			return
-		}
-		p.showCatalogs(w, r, statusOf(err), typed, err.Error())
-		return
-	}
-	http.Redirect(w, r, "/admin/catalogs/"+url.PathEscape(c.ID)+"?notice="+url.QueryEscape("Catalog '"+c.DisplayName+"' was created; you are its owner."), http.StatusSeeOther)
+	p.settle(w, r, err, "/admin/catalogs/"+url.PathEscape(c.ID), "Catalog '"+c.DisplayName+"' was created; you are its owner.",
+		func(status int, msg string) { p.showCatalogs(w, r, status, typed, msg) })
 }
 
 // adminCatalog shows a catalog's Overview: its properties (a form for who may manage it),
@@ -145,15 +138,7 @@ func (p *Portal) adminUpdateCatalog(w http.ResponseWriter, r *http.Request) {
 		c.DisplayName, c.Description, c.State, c.IsExternallyVisible = typed.DisplayName, typed.Description, typed.State, typed.IsExternallyVisible
 		return nil
 	})
-	if err != nil {
-		if statusOf(err) == http.StatusInternalServerError || access.IsKind(err, access.KindNotFound) {
-			p.fail(w, r, who, err)
-			return
-		}
-		p.showCatalog(w, r, statusOf(err), &typed, err.Error())
-		return
-	}
-	http.Redirect(w, r, "/admin/catalogs/"+url.PathEscape(id)+"?notice="+url.QueryEscape("Saved."), http.StatusSeeOther)
+	p.settle(w, r, err, "/admin/catalogs/"+url.PathEscape(id), "Saved.", func(status int, msg string) { p.showCatalog(w, r, status, &typed, msg) })
 }
 
 // adminDeleteCatalog deletes a catalog; the refusal (it still holds packages or
@@ -166,15 +151,8 @@ func (p *Portal) adminDeleteCatalog(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, r, who, err)
 		return
 	}
-	if err := p.svc.DeleteCatalog(r.Context(), who, id); err != nil {
-		if statusOf(err) == http.StatusInternalServerError || access.IsKind(err, access.KindNotFound) {
-			p.fail(w, r, who, err)
-			return
-		}
-		p.showCatalog(w, r, statusOf(err), nil, err.Error())
-		return
-	}
-	http.Redirect(w, r, "/admin/catalogs?notice="+url.QueryEscape("Catalog '"+head.Catalog.DisplayName+"' was deleted."), http.StatusSeeOther)
+	p.settle(w, r, p.svc.DeleteCatalog(r.Context(), who, id), "/admin/catalogs", "Catalog '"+head.Catalog.DisplayName+"' was deleted.",
+		func(status int, msg string) { p.showCatalog(w, r, status, nil, msg) })
 }
 
 // originChoice is a system resources can come from, for the Add resource form.
@@ -374,28 +352,14 @@ func (p *Portal) adminGrantCatalogRole(w http.ResponseWriter, r *http.Request) {
 		_, err = p.svc.CreateRoleAssignment(r.Context(), who, access.RoleAssignment{PrincipalID: u.ID,
 			RoleDefinitionID: r.PostFormValue("role"), AppScopeID: access.CatalogScope(id)})
 	}
-	if err != nil {
-		if statusOf(err) == http.StatusInternalServerError {
-			p.fail(w, r, who, err)
-			return
-		}
-		p.showCatalogRoles(w, r, statusOf(err), err.Error())
-		return
-	}
-	http.Redirect(w, r, "/admin/catalogs/"+url.PathEscape(id)+"/roles?notice="+url.QueryEscape("The role was granted to "+u.DisplayName+"."), http.StatusSeeOther)
+	p.settle(w, r, err, "/admin/catalogs/"+url.PathEscape(id)+"/roles", "The role was granted to "+u.DisplayName+".",
+		func(status int, msg string) { p.showCatalogRoles(w, r, status, msg) })
 }
 
 // adminRevokeCatalogRole removes a role assignment of the catalog.
 func (p *Portal) adminRevokeCatalogRole(w http.ResponseWriter, r *http.Request) {
 	who := actorOf(r)
 	id := r.PathValue("id")
-	if err := p.svc.DeleteRoleAssignment(r.Context(), who, r.PathValue("assignment")); err != nil {
-		if statusOf(err) == http.StatusInternalServerError {
-			p.fail(w, r, who, err)
-			return
-		}
-		p.showCatalogRoles(w, r, statusOf(err), err.Error())
-		return
-	}
-	http.Redirect(w, r, "/admin/catalogs/"+url.PathEscape(id)+"/roles?notice="+url.QueryEscape("The role was removed."), http.StatusSeeOther)
+	p.settle(w, r, p.svc.DeleteRoleAssignment(r.Context(), who, r.PathValue("assignment")), "/admin/catalogs/"+url.PathEscape(id)+"/roles",
+		"The role was removed.", func(status int, msg string) { p.showCatalogRoles(w, r, status, msg) })
 }

@@ -67,19 +67,6 @@ func directoryHead(who access.Actor, key string) dirHead {
 	return h
 }
 
-// settle ends an action: done, it redirects to back with notice; refused, show shows the
-// page again with the Service's words and status; an unexpected error is a failed page.
-func (p *Portal) settle(w http.ResponseWriter, r *http.Request, err error, back, notice string, show func(status int, msg string)) {
-	switch {
-	case err == nil:
-		http.Redirect(w, r, back+"?notice="+url.QueryEscape(notice), http.StatusSeeOther)
-	case statusOf(err) == http.StatusInternalServerError:
-		p.fail(w, r, actorOf(r), err)
-	default:
-		show(statusOf(err), err.Error())
-	}
-}
-
 // search filters list to the items whose names (as names gives them) start with or
 // contain q, ignoring case, those that start with it first, each part by name.
 func search[T any](list []T, q string, names func(T) []string) []T {
