@@ -27,6 +27,8 @@ func (p *Portal) consoleRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /admin/access-packages/{id}/roles", admin(p.adminRoles))
 	mux.HandleFunc("POST /admin/access-packages/{id}/roles", admin(p.adminAddRole))
 	mux.HandleFunc("POST /admin/access-packages/{id}/roles/{scope}/remove", admin(p.adminRemoveRole))
+	mux.HandleFunc("GET /admin/access-packages/{id}/separation", admin(p.adminSeparation))
+	mux.HandleFunc("POST /admin/access-packages/{id}/separation", admin(p.adminChangeSeparation))
 	mux.HandleFunc("GET /admin/access-packages/{id}/policies", admin(p.adminPolicies))
 	mux.HandleFunc("POST /admin/access-packages/{id}/policies/{policy}/toggle", admin(p.adminTogglePolicy))
 	mux.HandleFunc("POST /admin/access-packages/{id}/policies/{policy}/delete", admin(p.adminDeletePolicy))
@@ -88,6 +90,7 @@ var packageTabs = []tab{
 	{"overview", "Overview", "", false},
 	{"roles", "Resource roles", "/roles", false},
 	{"policies", "Policies", "/policies", false},
+	{"separation", "Separation of duties", "/separation", false},
 	{"assignments", "Assignments", "/assignments", true},
 	{"requests", "Requests", "/requests", true},
 }

@@ -402,3 +402,38 @@ func countOf(t *testing.T, ctx context.Context, sel string) int {
 	}
 	return n
 }
+
+// TestConsoleSeparation names an incompatible package and an incompatible group on the
+// Separation of duties tab; a holder of the other package is then refused the request
+// (POL-12), and removing the link lets them request again. // POL-12
+func TestConsoleSeparation(t *testing.T) {
+	cw := newConsoleWorld(t)
+	other := cw.Package("Purchasing")
+	pol := cw.Policy(other, "Direct", func(p *access.Policy) {
+		p.AllowedTargetScope = access.ScopeNotSpecified
+		p.RequestorSettings = access.RequestorSettings{}
+	})
+	buyer, buyerA := cw.User("buyer")
+	cw.Assign(buyer, other, pol)
+	cw.Work()
+	finance := cw.Group("Finance")
+	ctx := browser(t)
+	shots := screenshots(t)
+
+	run(t, ctx, cw.signIn(cw.owner.UserPrincipalName, "/admin/access-packages/"+cw.pkg.ID+"/separation"),
+		chromedp.SetValue(chromedp.CSS(`#sod-package`), other.ID), load(chromedp.Click(chromedp.Search(`//button[text()="Add package"]`))))
+	wantText(t, ctx, "Added: its holders can no longer request this package.", "Purchasing")
+	run(t, ctx, chromedp.SetValue(chromedp.CSS(`#sod-group`), finance.DisplayName), load(chromedp.Click(chromedp.Search(`//button[text()="Add group"]`))))
+	wantText(t, ctx, "Finance")
+	shots.take(ctx, "console-separation")
+	if _, err := cw.Request(buyerA, cw.pkg); err == nil || !strings.Contains(err.Error(), "Purchasing") {
+		t.Errorf("a holder of an incompatible package requested it: %v", err)
+	}
+	run(t, ctx, load(chromedp.Click(chromedp.CSS(`button[aria-label="Remove Purchasing"]`))))
+	wantText(t, ctx, "Removed")
+	if _, err := cw.Request(buyerA, cw.pkg, func(in *access.RequestInput) {
+		in.Answers = []access.Answer{{Type: "#microsoft.graph.accessPackageAnswerString", Value: "North", AnsweredQuestion: access.QuestionRef{ID: questionID(t, cw)}}}
+	}); err != nil {
+		t.Errorf("after the link was removed, the request is refused: %v", err)
+	}
+}
