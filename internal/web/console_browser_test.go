@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -435,5 +436,53 @@ func TestConsoleSeparation(t *testing.T) {
 		in.Answers = []access.Answer{{Type: "#microsoft.graph.accessPackageAnswerString", Value: "North", AnsweredQuestion: access.QuestionRef{ID: questionID(t, cw)}}}
 	}); err != nil {
 		t.Errorf("after the link was removed, the request is refused: %v", err)
+	}
+}
+
+// TestConsolePolicyForm adds a policy for a group's members with one approval stage, and
+// edits an existing one: a second stage and a shorter decision time, keeping its question
+// (which the form does not show). // POL-1 POL-3 POL-9
+func TestConsolePolicyForm(t *testing.T) {
+	cw := newConsoleWorld(t)
+	contractors := cw.Group("Contractors")
+	ctx := browser(t)
+	shots := screenshots(t)
+	polURL := "/admin/access-packages/" + cw.pkg.ID + "/policies"
+	run(t, ctx, cw.signIn(cw.owner.UserPrincipalName, polURL), load(chromedp.Click(chromedp.Search(`//a[text()="Add policy"]`))),
+		chromedp.SetValue(chromedp.CSS(`#p0-name`), "Contractors"),
+		chromedp.Click(chromedp.CSS(`input[name="p0.who"][value=specific]`)),
+		chromedp.SetValue(chromedp.CSS(`#p0-targets`), contractors.DisplayName),
+		chromedp.SetValue(chromedp.CSS(`#p0-stage0`), cw.owner.UserPrincipalName),
+		chromedp.SetValue(chromedp.CSS(`#p0-days`), "30"))
+	shots.take(ctx, "console-policy-form")
+	run(t, ctx, load(chromedp.Click(chromedp.Search(`//button[text()="Save"]`))))
+	wantText(t, ctx, "Policy 'Contractors' was saved.", "Members of group 'Contractors'", "30 days after it starts")
+
+	run(t, ctx, load(chromedp.Click(chromedp.CSS(`a[aria-label="Edit Members, with approval"]`))),
+		chromedp.SetValue(chromedp.CSS(`#p0-stage1`), cw.owner.UserPrincipalName),
+		chromedp.SetValue(chromedp.CSS(`#p0-decideDays`), "7"),
+		load(chromedp.Click(chromedp.Search(`//button[text()="Save"]`))))
+	wantText(t, ctx, "Policy 'Members, with approval' was saved.")
+	pols, err := cw.Svc.ListPolicies(cw.Ctx, access.SystemActor, cw.pkg.ID)
+	cw.Must(err)
+	found := 0
+	for _, pol := range pols {
+		switch pol.DisplayName {
+		case "Contractors":
+			found++
+			if pol.AllowedTargetScope != access.ScopeSpecificDirectoryUsers || len(pol.SpecificAllowedTargets) != 1 || pol.SpecificAllowedTargets[0].GroupID != contractors.ID ||
+				len(pol.RequestApprovalSettings.Stages) != 1 || pol.Expiration.Duration == nil || time.Duration(*pol.Expiration.Duration) != 30*24*time.Hour {
+				t.Errorf("the added policy: %+v", pol)
+			}
+		case "Members, with approval":
+			found++
+			st := pol.RequestApprovalSettings.Stages
+			if len(st) != 2 || time.Duration(st[0].DurationBeforeAutomaticDenial) != 7*24*time.Hour || len(pol.Questions) != 1 || pol.Version < 2 {
+				t.Errorf("the edited policy: %d stages, %+v, %d questions, version %d", len(st), st, len(pol.Questions), pol.Version)
+			}
+		}
+	}
+	if found != 2 {
+		t.Errorf("found %d of the two policies", found)
 	}
 }

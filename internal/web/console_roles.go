@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/bestowhq/bestow/internal/access"
 )
@@ -169,6 +170,9 @@ func (p *Portal) showPolicies(w http.ResponseWriter, r *http.Request, status int
 func expiry(e access.Expiration) string {
 	switch {
 	case e.Type == access.ExpireAfterDuration && e.Duration != nil:
+		if d := time.Duration(*e.Duration); d%(24*time.Hour) == 0 {
+			return fmt.Sprintf("%d days after it starts", d/(24*time.Hour))
+		}
 		return "after " + e.Duration.String()
 	case e.Type == access.ExpireAfterDateTime && e.EndDateTime != nil:
 		return "on " + e.EndDateTime.UTC().Format("2 Jan 2006")

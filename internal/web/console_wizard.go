@@ -60,6 +60,15 @@ type wizardPolicy struct {
 	Extend, ExtendApproval, Enabled      bool
 }
 
+// policyFields is what the policy form's fields (the "policyfields" template) show: the
+// policy's place in the form (its fields are named p<I>.…), the policy, and the connected
+// organizations to choose from.
+type policyFields struct {
+	I    int
+	P    wizardPolicy
+	Orgs []access.ConnectedOrganization
+}
+
 // decodeDraft reads the draft a step posted; a missing or broken one starts afresh.
 func decodeDraft(r *http.Request) wizardDraft {
 	var d wizardDraft
@@ -157,20 +166,25 @@ func (d *wizardDraft) read(r *http.Request) {
 		d.CatalogID, d.NewCatalog, d.NewCatDoc = f("catalog"), strings.TrimSpace(f("newCatalog")), strings.TrimSpace(f("newCatalogDescription"))
 	case "policies":
 		for i := range d.Policies {
-			pol := &d.Policies[i]
-			k := fmt.Sprintf("p%d.", i)
-			pol.Name, pol.Who, pol.Targets = strings.TrimSpace(f(k+"name")), f(k+"who"), f(k+"targets")
-			pol.Orgs = r.PostForm[k+"orgs"]
-			pol.Approval, pol.Justification, pol.ApproverJustification = f(k+"approval") == "yes", f(k+"justification") == "on", f(k+"approverJustification") == "on"
-			for s := range pol.Approvers {
-				pol.Approvers[s], pol.Fallbacks[s] = f(fmt.Sprintf("%sstage%d", k, s)), f(fmt.Sprintf("%sfallback%d", k, s))
-			}
-			pol.DecideDays, _ = strconv.Atoi(f(k + "decideDays"))
-			pol.Expiry, pol.Date = f(k+"expiry"), f(k+"date")
-			pol.Days, _ = strconv.Atoi(f(k + "days"))
-			pol.Extend, pol.ExtendApproval, pol.Enabled = f(k+"extend") == "on", f(k+"extendApproval") == "on", f(k+"enabled") == "on"
+			readPolicy(r, i, &d.Policies[i])
 		}
 	}
+}
+
+// readPolicy keeps what the policy form's fields for policy i (named p<i>.…) say.
+func readPolicy(r *http.Request, i int, pol *wizardPolicy) {
+	f := r.PostFormValue
+	k := fmt.Sprintf("p%d.", i)
+	pol.Name, pol.Who, pol.Targets = strings.TrimSpace(f(k+"name")), f(k+"who"), f(k+"targets")
+	pol.Orgs = r.PostForm[k+"orgs"]
+	pol.Approval, pol.Justification, pol.ApproverJustification = f(k+"approval") == "yes", f(k+"justification") == "on", f(k+"approverJustification") == "on"
+	for s := range pol.Approvers {
+		pol.Approvers[s], pol.Fallbacks[s] = f(fmt.Sprintf("%sstage%d", k, s)), f(fmt.Sprintf("%sfallback%d", k, s))
+	}
+	pol.DecideDays, _ = strconv.Atoi(f(k + "decideDays"))
+	pol.Expiry, pol.Date = f(k+"expiry"), f(k+"date")
+	pol.Days, _ = strconv.Atoi(f(k + "days"))
+	pol.Extend, pol.ExtendApproval, pol.Enabled = f(k+"extend") == "on", f(k+"extendApproval") == "on", f(k+"enabled") == "on"
 }
 
 // check says what the step still needs before the next one, or "".

@@ -25,7 +25,7 @@ func (p *Portal) compose(r *http.Request, who access.Actor, d wizardDraft) (acce
 		in.RoleScopes = append(in.RoleScopes, access.RoleRef{OriginSystem: role.OriginSystem, ResourceOriginID: role.OriginID, RoleOriginID: role.RoleOriginID})
 	}
 	for i, wp := range d.Policies {
-		pol, err := p.policyOf(r, who, wp)
+		pol, err := p.policyOf(r, who, wp, access.Policy{})
 		if err != nil {
 			return in, access.E(access.KindInvalid, "policy %d ('%s'): %s", i+1, wp.Name, err.Error())
 		}
@@ -34,9 +34,15 @@ func (p *Portal) compose(r *http.Request, who access.Actor, d wizardDraft) (acce
 	return in, nil
 }
 
-// policyOf builds the policy the form describes.
-func (p *Portal) policyOf(r *http.Request, who access.Actor, wp wizardPolicy) (access.Policy, error) {
-	pol := access.Policy{DisplayName: wp.Name, Description: wp.Name}
+// policyOf builds the policy the form describes on base (a stored policy being edited, or
+// none): what the form does not show (questions, custom extensions, notifications, who
+// may request on behalf of others) is kept as base has it.
+func (p *Portal) policyOf(r *http.Request, who access.Actor, wp wizardPolicy, base access.Policy) (access.Policy, error) {
+	pol := base
+	pol.DisplayName, pol.SpecificAllowedTargets = wp.Name, nil
+	if pol.Description == "" {
+		pol.Description = wp.Name
+	}
 	self := true
 	switch wp.Who {
 	case "members":
@@ -60,10 +66,11 @@ func (p *Portal) policyOf(r *http.Request, who access.Actor, wp wizardPolicy) (a
 	default: // "none": administrators assign directly
 		pol.AllowedTargetScope, self = access.ScopeNotSpecified, false
 	}
-	pol.RequestorSettings = access.RequestorSettings{EnableTargetsToSelfAddAccess: self, EnableTargetsToSelfRemoveAccess: self,
-		EnableTargetsToSelfUpdateAccess: self && wp.Extend}
+	rs := &pol.RequestorSettings
+	rs.EnableTargetsToSelfAddAccess, rs.EnableTargetsToSelfRemoveAccess, rs.EnableTargetsToSelfUpdateAccess = self, self, self && wp.Extend
 	on := wp.Enabled
-	pol.RequestorSettings.AcceptRequests = &on
+	rs.AcceptRequests = &on
+	pol.RequestApprovalSettings = access.ApprovalSettings{}
 	if self && wp.Approval {
 		pol.RequestApprovalSettings = access.ApprovalSettings{IsApprovalRequiredForAdd: true, IsApprovalRequiredForUpdate: wp.ExtendApproval,
 			IsRequestorJustificationRequired: wp.Justification}

@@ -85,6 +85,9 @@ var funcs = template.FuncMap{
 	"deref":      func(b *bool) bool { return b != nil && *b },
 	"tokenState": tokenState,
 	"add":        func(a, b int) int { return a + b },
+	"policyFields": func(i int, p wizardPolicy, orgs []access.ConnectedOrganization) policyFields {
+		return policyFields{I: i, P: p, Orgs: orgs}
+	},
 }
 
 // parsePages parses each page together with the layout.
