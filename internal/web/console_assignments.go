@@ -40,6 +40,9 @@ type assignmentsView struct {
 	CSV    string // the link that downloads the filtered list
 	// Policies are the package's policies that take direct assignments (New assignment).
 	Policies []access.Policy
+	// Delivering counts the listed assignments still being delivered: the page shows the
+	// progress of a bulk assignment or reprocess and refreshes itself while it lasts.
+	Delivering int
 }
 
 // packageAssignments lists the package's assignments in the state the request filters on
@@ -106,6 +109,15 @@ func (p *Portal) showAssignments(w http.ResponseWriter, r *http.Request, status 
 	if state != "" {
 		csvLink += "?state=" + url.QueryEscape(state)
 	}
+	delivering := 0
+	for _, a := range list {
+		if a.State == access.AsgDelivering {
+			delivering++
+		}
+	}
+	if delivering > 0 {
+		w.Header().Set("Refresh", "5") // progress: the page comes again until delivery is done
+	}
 	var enabled []access.Policy
 	if head.CanAssign {
 		if pols, err := p.svc.ListPolicies(r.Context(), who, head.Package.ID); err == nil {
@@ -117,7 +129,7 @@ func (p *Portal) showAssignments(w http.ResponseWriter, r *http.Request, status 
 		}
 	}
 	p.render(w, r, status, "admin_assignments", page{Title: head.Package.DisplayName + ": assignments", Nav: "admin-packages", Who: who, Error: msg,
-		Data: assignmentsView{PackageHead: head, States: assignmentStates, State: state, Rows: rows, Page: pg, CSV: csvLink, Policies: enabled}})
+		Data: assignmentsView{PackageHead: head, States: assignmentStates, State: state, Rows: rows, Page: pg, CSV: csvLink, Policies: enabled, Delivering: delivering}})
 }
 
 // adminAssignmentsCSV downloads the filtered assignments as CSV, one row per assignment.

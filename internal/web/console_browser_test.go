@@ -80,6 +80,18 @@ func TestConsolePackage(t *testing.T) {
 	wantText(t, ctx, "3 assignment(s)", "uma", "vic", "wen (deleted)")
 	run(t, ctx, chromedp.SetValue(chromedp.CSS(`#state`), access.AsgExpired), load(chromedp.Click(chromedp.Search(`//button[text()="Filter"]`))))
 	wantText(t, ctx, "0 assignment(s)", "No assignment in this state")
+	// An assignment of a fourth user ends: the Expired filter and its CSV hold it.
+	xena, _ := cw.User("xena")
+	req := cw.Assign(xena, cw.pkg, cw.direct)
+	cw.Work()
+	cw.Remove(cw.Req(req.ID).AssignmentID)
+	cw.Work()
+	run(t, ctx, load(chromedp.Reload()))
+	wantText(t, ctx, "1 assignment(s)", "xena")
+	expired, err := chromedp.Run(ctx, chromedp.Evaluate[string](`fetch(document.querySelector("a[download]").href).then(r => r.text())`, chromedp.EvalAwaitPromise))
+	if err != nil || strings.Count(strings.TrimSpace(expired), "\n") != 1 || !strings.Contains(expired, xena.UserPrincipalName+",expired,") {
+		t.Errorf("the CSV of expired assignments (%v):\n%s", err, expired)
+	}
 	run(t, ctx, chromedp.SetValue(chromedp.CSS(`#state`), access.AsgDelivered), load(chromedp.Click(chromedp.Search(`//button[text()="Filter"]`))))
 	wantText(t, ctx, "3 assignment(s)")
 	csv, err := chromedp.Run(ctx, chromedp.Evaluate[string](`fetch(document.querySelector("a[download]").href).then(r => r.text())`, chromedp.EvalAwaitPromise))
@@ -96,6 +108,8 @@ func TestConsolePackage(t *testing.T) {
 	cw.Must(cw.Svc.RemoveRelation(cw.Ctx, access.SystemActor, cw.group.ID, access.RelMember, cw.assigned[0].ID))
 	run(t, ctx, chromedp.Click(chromedp.CSS(`input[aria-label="Select uma"]`)), load(chromedp.Click(chromedp.Search(`//button[text()="Reprocess"]`))))
 	wantText(t, ctx, "Reprocessing 1 assignment(s)")
+	run(t, ctx, load(chromedp.Navigate(cw.srv.URL+pkgURL+"/assignments")))
+	wantText(t, ctx, "1 of 3 still being delivered") // progress, until the worker has run
 	cw.Work()
 	if !cw.IsMember(cw.group, cw.assigned[0]) {
 		t.Error("reprocess from the console did not put uma back in the group")
