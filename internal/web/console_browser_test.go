@@ -149,6 +149,8 @@ func TestConsoleRoles(t *testing.T) {
 	}
 	run(t, ctx, load(chromedp.Navigate(pkgURL+"/assignments")))
 	wantText(t, ctx, "You are not allowed to read assignments and requests in access package 'Sales tools'", "Catalog owner of catalog 'Sales'")
+	run(t, ctx, load(chromedp.Navigate(pkgURL+"/policies/new")))
+	wantText(t, ctx, "You are not allowed to create, change or delete assignment policies")
 	run(t, ctx, load(chromedp.Navigate(cw.srv.URL+"/admin/access-packages")))
 	run(t, ctx, cw.signOut())
 

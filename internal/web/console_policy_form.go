@@ -51,11 +51,10 @@ func (p *Portal) formOf(r *http.Request, who access.Actor, pol access.Policy) (w
 				}
 				names = append(names, name)
 			case access.SubjectGroupMembers:
-				g, err := p.svc.GetGroup(r.Context(), who, t.GroupID)
-				if err != nil {
+				if _, err := p.svc.GetGroup(r.Context(), who, t.GroupID); err != nil {
 					return wp, "it names a group that is gone"
 				}
-				names = append(names, g.DisplayName)
+				names = append(names, t.GroupID) // by id: two groups may share a name
 			default:
 				return wp, fmt.Sprintf("it names requestors by %s", t.Kind())
 			}
@@ -64,16 +63,30 @@ func (p *Portal) formOf(r *http.Request, who access.Actor, pol access.Policy) (w
 	default:
 		return wp, fmt.Sprintf("who may request (%s) is not one of the form's choices", pol.AllowedTargetScope)
 	}
-	stages := pol.RequestApprovalSettings.Stages
-	if len(stages) > len(wp.Approvers) {
+	day := 24 * time.Hour
+	ras := pol.RequestApprovalSettings
+	stages := ras.Stages
+	rs := pol.RequestorSettings
+	switch {
+	case len(stages) > len(wp.Approvers):
 		return wp, fmt.Sprintf("it has %d approval stages", len(stages))
+	case !ras.IsApprovalRequiredForAdd && (ras.IsApprovalRequiredForUpdate || len(stages) > 0):
+		return wp, "it asks for approval of extensions only"
+	case rs.EnableTargetsToSelfRemoveAccess != rs.EnableTargetsToSelfAddAccess:
+		return wp, "people may request it but not give it up themselves, or the other way round"
 	}
 	for i, st := range stages {
-		if st.IsEscalationEnabled || len(st.EscalationApprovers) > 0 {
+		if st.IsEscalationEnabled || len(st.EscalationApprovers) > 0 || len(st.FallbackEscalationApprovers) > 0 {
 			return wp, "it escalates to alternate approvers"
 		}
-		wp.DecideDays = int(time.Duration(st.DurationBeforeAutomaticDenial) / (24 * time.Hour))
-		wp.ApproverJustification = wp.ApproverJustification || st.IsApproverJustificationRequired
+		d := time.Duration(st.DurationBeforeAutomaticDenial)
+		if d%day != 0 {
+			return wp, fmt.Sprintf("stage %d's decision time (%s) is not a whole number of days", i+1, st.DurationBeforeAutomaticDenial)
+		}
+		if i > 0 && (int(d/day) != wp.DecideDays || st.IsApproverJustificationRequired != wp.ApproverJustification) {
+			return wp, "its stages have different decision times or justification rules"
+		}
+		wp.DecideDays, wp.ApproverJustification = int(d/day), st.IsApproverJustificationRequired
 		for _, pair := range []struct {
 			sets []access.SubjectSet
 			into *string
@@ -86,13 +99,19 @@ func (p *Portal) formOf(r *http.Request, who access.Actor, pol access.Policy) (w
 				}
 				names = append(names, name)
 			}
-			*pair.into = strings.Join(names, "\n")
+			*pair.into = strings.Join(names, ", ")
 		}
 	}
 	switch e := pol.Expiration; {
 	case e.Type == access.ExpireAfterDuration && e.Duration != nil:
-		wp.Expiry, wp.Days = "days", int(time.Duration(*e.Duration)/(24*time.Hour))
+		if time.Duration(*e.Duration)%day != 0 {
+			return wp, fmt.Sprintf("access lasts %s, not a whole number of days", *e.Duration)
+		}
+		wp.Expiry, wp.Days = "days", int(time.Duration(*e.Duration)/day)
 	case e.Type == access.ExpireAfterDateTime && e.EndDateTime != nil:
+		if !e.EndDateTime.UTC().Truncate(day).Equal(e.EndDateTime.UTC()) {
+			return wp, "access ends at a time of day, not at the start of a date"
+		}
 		wp.Expiry, wp.Date = "date", e.EndDateTime.UTC().Format(time.DateOnly)
 	}
 	return wp, ""
@@ -117,6 +136,10 @@ func (p *Portal) showPolicyForm(w http.ResponseWriter, r *http.Request, status i
 	head, err := p.loadPackage(r, who, "policies")
 	if err != nil {
 		p.fail(w, r, who, err)
+		return
+	}
+	if t := access.CatalogTarget(head.Catalog); !who.Can(access.ActManagePolicy, t) {
+		p.fail(w, r, who, who.Authorize(access.ActManagePolicy, t))
 		return
 	}
 	v := policyFormView{Head: head, PolicyID: r.PathValue("policy")}

@@ -163,7 +163,13 @@ func (d *wizardDraft) read(r *http.Request) {
 	switch d.Step {
 	case "basics":
 		d.Name, d.Description, d.Hidden = strings.TrimSpace(f("displayName")), strings.TrimSpace(f("description")), f("hidden") == "on"
-		d.CatalogID, d.NewCatalog, d.NewCatDoc = f("catalog"), strings.TrimSpace(f("newCatalog")), strings.TrimSpace(f("newCatalogDescription"))
+		if c := f("catalog"); c != d.CatalogID {
+			for i := range d.Roles { // chosen from another catalog: added to this one on the way
+				d.Roles[i].InCatalog = false
+			}
+			d.CatalogID = c
+		}
+		d.NewCatalog, d.NewCatDoc = strings.TrimSpace(f("newCatalog")), strings.TrimSpace(f("newCatalogDescription"))
 	case "policies":
 		for i := range d.Policies {
 			readPolicy(r, i, &d.Policies[i])
