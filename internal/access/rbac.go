@@ -363,6 +363,12 @@ func (who Actor) MayAnywhere(a Action) bool {
 	return false
 }
 
+// NeedsCatalog reports whether the actor is a Catalog creator who may create access
+// packages nowhere yet, and so must create a catalog first (ADM-3).
+func (who Actor) NeedsCatalog() bool {
+	return who.Grants.Tenant[RoleCatalogCreator] && !who.MayAnywhere(ActCreatePackage)
+}
+
 func (who Actor) ownsAnyCatalog() bool {
 	for _, roles := range who.Grants.Catalog {
 		if roles[RoleCatalogOwner] {

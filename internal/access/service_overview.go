@@ -18,8 +18,9 @@ type Attention struct {
 	// DriftedAssignments count assignments with a resource role not in place: failed, or
 	// found missing by a reconcile or a hand removal (ASG-6).
 	DriftedAssignments int
-	// EndingSoon counts active assignments that end within the next 14 days.
+	// EndingSoon counts active assignments that end within the next 14 days, by EndsBy.
 	EndingSoon int
+	EndsBy     time.Time
 	// FailedMessages counts notifications that could not be sent; nil when the viewer may
 	// not read the outbox.
 	FailedMessages *int
@@ -89,6 +90,7 @@ func (s *Service) Attention(ctx context.Context, who Actor) (Attention, error) {
 			}
 		}
 		by := now.Add(AttentionWindow)
+		out.EndsBy = by
 		soon, err := tx.Assignments().List(ctx, AssignmentFilter{EndsBy: &by}.keys()...)
 		if err != nil {
 			return err

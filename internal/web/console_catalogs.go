@@ -77,13 +77,7 @@ func (p *Portal) showCatalogs(w http.ResponseWriter, r *http.Request, status int
 		rows[i] = catalogRow{Catalog: c, Packages: count[c.ID]}
 	}
 	p.render(w, r, status, "admin_catalogs", page{Title: "Catalogs", Nav: "admin-catalogs", Who: who, Error: msg,
-		Data: map[string]any{"Rows": rows, "CanCreate": who.MayAnywhere(access.ActCreateCatalog), "Typed": typed, "NeedsCatalog": needsCatalog(who)}})
-}
-
-// needsCatalog reports whether who may create catalogs but owns none, so cannot create an
-// access package yet (ADM-3).
-func needsCatalog(who access.Actor) bool {
-	return who.Grants.Tenant[access.RoleCatalogCreator] && !who.MayAnywhere(access.ActCreatePackage)
+		Data: map[string]any{"Rows": rows, "CanCreate": who.MayAnywhere(access.ActCreateCatalog), "Typed": typed, "NeedsCatalog": who.NeedsCatalog()}})
 }
 
 // adminCreateCatalog creates a catalog; its creator becomes its owner (ADM-4).
@@ -331,7 +325,7 @@ func (p *Portal) showCatalogRoles(w http.ResponseWriter, r *http.Request, status
 			ids = append(ids, ra.PrincipalID)
 		}
 	}
-	users := p.names(r, who, ids...)
+	users := p.principalNames(r, who, ids...) // catalog roles go to users and role-assignable groups
 	rows := make([]catalogRoleRow, len(mine))
 	for i, ra := range mine {
 		rows[i] = catalogRoleRow{Assignment: ra, Role: roleName[ra.RoleDefinitionID], User: users[ra.PrincipalID]}
@@ -347,11 +341,7 @@ func (p *Portal) showCatalogRoles(w http.ResponseWriter, r *http.Request, status
 func (p *Portal) adminGrantCatalogRole(w http.ResponseWriter, r *http.Request) {
 	who := actorOf(r)
 	id := r.PathValue("id")
-	u, err := p.svc.GetUser(r.Context(), who, strings.TrimSpace(r.PostFormValue("user")))
-	if err == nil {
-		_, err = p.svc.CreateRoleAssignment(r.Context(), who, access.RoleAssignment{PrincipalID: u.ID,
-			RoleDefinitionID: r.PostFormValue("role"), AppScopeID: access.CatalogScope(id)})
-	}
+	u, err := p.grantFromForm(r, who, access.CatalogScope(id))
 	p.settle(w, r, err, "/admin/catalogs/"+url.PathEscape(id)+"/roles", "The role was granted to "+u.DisplayName+".",
 		func(status int, msg string) { p.showCatalogRoles(w, r, status, msg) })
 }

@@ -38,7 +38,7 @@ func (p *Portal) adminOverview(w http.ResponseWriter, r *http.Request) {
 		ids = append(ids, q.TargetID, q.RequestorID)
 	}
 	users := p.names(r, who, ids...)
-	v := overviewView{At: at, Chart: drawChart(at.Days), EndsBy: time.Now().Add(access.AttentionWindow).UTC().Format(time.DateOnly)}
+	v := overviewView{At: at, Chart: drawChart(at.Days), EndsBy: at.EndsBy.UTC().Format(time.DateOnly)}
 	for _, q := range at.ApprovalsOverdue {
 		v.Overdue = append(v.Overdue, requestRow{Request: q, Target: users[q.TargetID], Requestor: users[q.RequestorID]})
 	}

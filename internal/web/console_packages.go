@@ -49,7 +49,7 @@ func (p *Portal) adminPackages(w http.ResponseWriter, r *http.Request) {
 		rows = append(rows, packageRow{Package: pk, Catalog: catalog[pk.CatalogID]})
 	}
 	p.render(w, r, http.StatusOK, "admin_packages", page{Title: "Access packages", Nav: "admin-packages", Who: who,
-		Data: map[string]any{"Rows": rows, "Search": q, "Page": pg, "NeedsCatalog": needsCatalog(who),
+		Data: map[string]any{"Rows": rows, "Search": q, "Page": pg, "NeedsCatalog": who.NeedsCatalog(),
 			"CanCreate": who.MayAnywhere(access.ActCreatePackage) || who.MayAnywhere(access.ActCreateCatalog)}})
 }
 

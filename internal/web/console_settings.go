@@ -3,7 +3,6 @@ package web
 import (
 	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -139,15 +138,7 @@ func (p *Portal) adminSaveSettings(w http.ResponseWriter, r *http.Request) {
 		}
 		return nil
 	})
-	if err != nil {
-		if statusOf(err) == http.StatusInternalServerError {
-			p.fail(w, r, who, err)
-			return
-		}
-		p.showSettings(w, r, statusOf(err), &typed, err.Error())
-		return
-	}
-	http.Redirect(w, r, "/admin/settings?notice="+url.QueryEscape("Saved."), http.StatusSeeOther)
+	p.settle(w, r, err, "/admin/settings", "Saved.", func(status int, msg string) { p.showSettings(w, r, status, &typed, msg) })
 }
 
 // tenantRoleRow is a tenant-wide role with who holds it.
@@ -221,6 +212,21 @@ func (p *Portal) showTenantRoles(w http.ResponseWriter, r *http.Request, status 
 	p.render(w, r, status, "admin_set_roles", page{Title: "Roles", Nav: "admin-settings", Who: who, Error: msg, Data: v})
 }
 
+// grantFromForm gives the user the form names (field "user": a userPrincipalName, mail or
+// id) the form's role (field "role") in appScope: "/" for the tenant, or a catalog's scope.
+func (p *Portal) grantFromForm(r *http.Request, who access.Actor, appScope string) (access.User, error) {
+	u, err := p.svc.GetUser(r.Context(), who, strings.TrimSpace(r.PostFormValue("user")))
+	if err != nil {
+		return u, err
+	}
+	ra := access.RoleAssignment{PrincipalID: u.ID, RoleDefinitionID: r.PostFormValue("role"), AppScopeID: appScope}
+	if appScope == "/" {
+		ra.DirectoryScopeID = "/"
+	}
+	_, err = p.svc.CreateRoleAssignment(r.Context(), who, ra)
+	return u, err
+}
+
 // principalNames names the users and groups of ids.
 func (p *Portal) principalNames(r *http.Request, who access.Actor, ids ...string) map[string]userName {
 	out := p.names(r, who, ids...)
@@ -239,21 +245,9 @@ func (p *Portal) principalNames(r *http.Request, who access.Actor, ids ...string
 func (p *Portal) adminGrantTenantRole(w http.ResponseWriter, r *http.Request) {
 	who := actorOf(r)
 	def, _ := access.RoleByID(r.PostFormValue("role"))
-	u, err := p.svc.GetUser(r.Context(), who, strings.TrimSpace(r.PostFormValue("user")))
-	if err == nil {
-		_, err = p.svc.CreateRoleAssignment(r.Context(), who, access.RoleAssignment{PrincipalID: u.ID,
-			RoleDefinitionID: r.PostFormValue("role"), DirectoryScopeID: "/", AppScopeID: "/"})
-	}
-	if err != nil {
-		if statusOf(err) == http.StatusInternalServerError {
-			p.fail(w, r, who, err)
-			return
-		}
-		p.showTenantRoles(w, r, statusOf(err), err.Error())
-		return
-	}
-	notice := fmt.Sprintf("%s was granted to %s.", def.DisplayName, u.DisplayName)
-	http.Redirect(w, r, "/admin/settings/roles?notice="+url.QueryEscape(notice), http.StatusSeeOther)
+	u, err := p.grantFromForm(r, who, "/")
+	p.settle(w, r, err, "/admin/settings/roles", fmt.Sprintf("%s was granted to %s.", def.DisplayName, u.DisplayName),
+		func(status int, msg string) { p.showTenantRoles(w, r, status, msg) })
 }
 
 // adminRemoveTenantRole removes a tenant role assignment; the last Global Administrator
@@ -265,16 +259,11 @@ func (p *Portal) adminRemoveTenantRole(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = p.svc.DeleteRoleAssignment(r.Context(), who, id)
 	}
-	if err != nil {
-		if statusOf(err) == http.StatusInternalServerError {
-			p.fail(w, r, who, err)
-			return
-		}
-		p.showTenantRoles(w, r, statusOf(err), err.Error())
-		return
+	var notice string
+	if err == nil {
+		def, _ := access.RoleByID(ra.RoleDefinitionID)
+		n := p.principalNames(r, who, ra.PrincipalID)[ra.PrincipalID]
+		notice = fmt.Sprintf("%s was removed from %s.", def.DisplayName, n.DisplayName)
 	}
-	def, _ := access.RoleByID(ra.RoleDefinitionID)
-	n := p.principalNames(r, who, ra.PrincipalID)[ra.PrincipalID]
-	notice := fmt.Sprintf("%s was removed from %s.", def.DisplayName, n.DisplayName)
-	http.Redirect(w, r, "/admin/settings/roles?notice="+url.QueryEscape(notice), http.StatusSeeOther)
+	p.settle(w, r, err, "/admin/settings/roles", notice, func(status int, msg string) { p.showTenantRoles(w, r, status, msg) })
 }
