@@ -59,15 +59,8 @@ func (p *Portal) adminChangeSeparation(w http.ResponseWriter, r *http.Request) {
 	kind, other := r.PostFormValue("kind"), strings.TrimSpace(r.PostFormValue("other"))
 	add := r.PostFormValue("change") == "add"
 	if kind == access.IncompatibleGroup && add {
-		// A group is named by id or by its exact name.
-		if g, err := p.svc.GetGroup(r.Context(), who, other); err == nil {
+		if g, ok := p.groupNamed(r, who, other); ok { // by id or by its exact name
 			other = g.ID
-		} else if list, err := p.svc.ListGroups(r.Context(), who, false); err == nil {
-			for _, g := range list {
-				if strings.EqualFold(g.DisplayName, other) {
-					other = g.ID
-				}
-			}
 		}
 	}
 	notice := "Removed: its holders may request this package again."

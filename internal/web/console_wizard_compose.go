@@ -123,19 +123,29 @@ func (p *Portal) subjectSet(r *http.Request, who access.Actor, name string, grou
 		return access.SubjectSet{Type: "#microsoft.graph.singleUser", UserID: u.ID, Description: u.DisplayName}, nil
 	}
 	if groups {
-		if g, err := p.svc.GetGroup(r.Context(), who, name); err == nil {
+		if g, ok := p.groupNamed(r, who, name); ok {
 			return access.SubjectSet{Type: "#microsoft.graph.groupMembers", GroupID: g.ID, Description: g.DisplayName}, nil
-		}
-		if list, err := p.svc.ListGroups(r.Context(), who, false); err == nil {
-			for _, g := range list {
-				if strings.EqualFold(g.DisplayName, name) {
-					return access.SubjectSet{Type: "#microsoft.graph.groupMembers", GroupID: g.ID, Description: g.DisplayName}, nil
-				}
-			}
 		}
 		return access.SubjectSet{}, fmt.Errorf("no user or group is named '%s'", name)
 	}
 	return access.SubjectSet{}, fmt.Errorf("no user is named '%s'", name)
+}
+
+// groupNamed finds a live group by id or, failing that, by its exact name (ignoring case).
+func (p *Portal) groupNamed(r *http.Request, who access.Actor, name string) (access.Group, bool) {
+	if g, err := p.svc.GetGroup(r.Context(), who, name); err == nil {
+		return g, true
+	}
+	list, err := p.svc.ListGroups(r.Context(), who, false)
+	if err != nil {
+		return access.Group{}, false
+	}
+	for _, g := range list {
+		if strings.EqualFold(g.DisplayName, name) {
+			return g, true
+		}
+	}
+	return access.Group{}, false
 }
 
 // lines splits a field into its non-empty lines.
